@@ -1,0 +1,45 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Layering (see docs/architecture.md): CoreSupport ← PromptSyntax (the only libyaml user) and
+// Mustache ← Analysis ← PromptKitCLI ← promptkit. Nothing below PromptKitCLI does terminal IO.
+let package = Package(
+    name: "promptkit",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "promptkit", targets: ["promptkit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        // Double rounding (Int(exactly:)) needs libm; executables without Foundation do not get it implicitly.
+        .target(name: "CoreSupport", linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "PromptSyntax", dependencies: ["CYAML", "CoreSupport"]),
+        .target(name: "Mustache", dependencies: ["CoreSupport"]),
+        .target(name: "Analysis", dependencies: ["CoreSupport", "PromptSyntax", "Mustache"]),
+        .target(
+            name: "PromptKitCLI",
+            dependencies: [
+                "Analysis", "CoreSupport", "PromptSyntax", "Mustache",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "promptkit", dependencies: ["PromptKitCLI"]),
+        .executableTarget(
+            name: "promptkit-bench",
+            dependencies: ["Analysis", "CoreSupport"],
+            path: "Benchmarks/promptkit-bench"
+        ),
+        .testTarget(name: "CoreSupportTests", dependencies: ["CoreSupport"]),
+        .testTarget(name: "PromptSyntaxTests", dependencies: ["PromptSyntax", "CoreSupport"]),
+        .testTarget(name: "MustacheTests", dependencies: ["Mustache", "CoreSupport"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "PromptSyntax", "Mustache", "CoreSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["PromptKitCLI"]),
+    ]
+)

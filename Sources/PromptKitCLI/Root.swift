@@ -1,0 +1,5 @@
+import ArgumentParser
+
+public struct PromptKitCommand: ParsableCommand {
+    public init() {}
+}

@@ -1,0 +1,3 @@
+import PromptKitCLI
+
+PromptKitCommand.main()

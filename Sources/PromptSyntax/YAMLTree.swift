@@ -150,6 +150,13 @@ public struct YAMLDocument: Sendable {
     /// Anchored nodes by name, for expanding aliases on demand (never eagerly: alias bombs).
     public let anchors: [String: YAMLNode]
 
+    public init(bytes: [UInt8], root: YAMLNode?, problems: [YAMLProblem], anchors: [String: YAMLNode]) {
+        self.bytes = bytes
+        self.root = root
+        self.problems = problems
+        self.anchors = anchors
+    }
+
     public func text(_ range: TextRange) -> String {
         let lo = max(0, min(range.start, bytes.count))
         let hi = max(lo, min(range.end, bytes.count))

@@ -74,6 +74,7 @@ enum Scope {
 }
 
 struct VariableChecker {
+    static let maximumPartialDepth = 32
     let file: ParsedFile
     let workspace: Workspace
     var diagnostics: [Diagnostic] = []
@@ -181,6 +182,8 @@ struct VariableChecker {
                    templateRange: p.tag, source: source, partialFile: partialFile)
             return
         }
+        // Long partial chains are legal but bounded, so analysis cost and recursion stay small.
+        guard partialStack.count < VariableChecker.maximumPartialDepth else { return }
         let outermost = reportSite == nil
         if outermost { reportSite = (source.fileRange(p.tag), name) }
         partialStack.append(name)

@@ -1,0 +1,105 @@
+import Analysis
+import CoreSupport
+import Foundation
+
+/// Terminal facts that decide how human output looks.
+struct Terminal {
+    let color: Bool
+
+    static func detect(forceNoColor: Bool = false) -> Terminal {
+        let env = ProcessInfo.processInfo.environment
+        // https://no-color.org: any non-empty NO_COLOR disables colour.
+        if forceNoColor || (env["NO_COLOR"].map { !$0.isEmpty } ?? false) { return Terminal(color: false) }
+        if env["FORCE_COLOR"].map({ !$0.isEmpty && $0 != "0" }) ?? false { return Terminal(color: true) }
+        return Terminal(color: isatty(STDOUT_FILENO) != 0 && env["TERM"] != "dumb")
+    }
+
+    func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+    func bold(_ s: String) -> String { paint(s, "1") }
+    func severity(_ s: Severity) -> String {
+        switch s {
+        case .error: paint("error", "1;31")
+        case .warning: paint("warning", "1;33")
+        case .info: paint("info", "1;36")
+        }
+    }
+}
+
+/// Human output: rustc-style code frames.
+enum HumanOutput {
+    static func frame(_ d: Diagnostic, file: ParsedFile, lineIndexes: [String: LineIndex], terminal t: Terminal) -> String {
+        let (line, column) = file.lineIndex.position(of: d.range.start)
+        var out = "\(t.severity(d.severity))\(t.bold("[\(d.rule.code)]")) \(d.rule.name): \(t.bold(d.message))\n"
+        let gutter = String(repeating: " ", count: String(line).count)
+        out += "\(gutter)\(t.paint("-->", "34")) \(file.path):\(line):\(column)\n"
+        let lineRange = file.lineIndex.lineRange(line - 1)
+        let sourceLine = lineText(file.bytes, lineRange)
+        out += "\(gutter) \(t.paint("|", "34"))\n"
+        out += "\(t.paint(String(line), "34")) \(t.paint("|", "34")) \(sourceLine)\n"
+        // Carets from the start column to the range's end on this line (at least one).
+        let prefix = lineText(file.bytes, TextRange(start: lineRange.start, end: min(d.range.start, lineRange.end)))
+        let underlineEnd = min(max(d.range.end, d.range.start), lineRange.end)
+        let underlined = lineText(file.bytes, TextRange(start: min(d.range.start, lineRange.end), end: underlineEnd))
+        let pad = String(prefix.unicodeScalars.map { $0 == "\t" ? "\t" : " " }.joined())
+        let carets = String(repeating: "^", count: max(1, underlined.unicodeScalars.count))
+        let caretColor = d.severity == .error ? "1;31" : d.severity == .warning ? "1;33" : "1;36"
+        out += "\(gutter) \(t.paint("|", "34")) \(pad)\(t.paint(carets, caretColor))\n"
+        if let help = d.help { out += "\(gutter) \(t.paint("=", "34")) \(t.bold("help")): \(help)\n" }
+        for r in d.related {
+            out += "\(gutter) \(t.paint("=", "34")) \(t.bold("note")): \(r.message) at \(r.path)\(relatedPosition(r, lineIndexes))\n"
+        }
+        return out
+    }
+
+    static func relatedPosition(_ r: RelatedLocation, _ lineIndexes: [String: LineIndex]) -> String {
+        guard let li = lineIndexes[r.path] else { return "" }
+        let (l, c) = li.position(of: r.range.start)
+        return ":\(l):\(c)"
+    }
+
+    static func lineText(_ bytes: [UInt8], _ r: TextRange) -> String {
+        let lo = max(0, min(r.start, bytes.count))
+        let hi = max(lo, min(r.end, bytes.count))
+        // Control characters would garble the terminal; show them as replacement glyphs.
+        return String(decoding: bytes[lo..<hi], as: UTF8.self).unicodeScalars.map { s -> String in
+            (s.value < 0x20 && s != "\t") || s.value == 0x7F ? "\u{FFFD}" : String(s)
+        }.joined()
+    }
+}
+
+/// Machine output: the versioned JSON lint report (docs/cli.md documents it).
+enum JSONReport {
+    static let formatVersion = 1
+
+    static func position(_ file: ParsedFile, _ offset: Int) -> Value {
+        let (l, c) = file.lineIndex.position(of: offset)
+        return .object(OrderedObject([("line", .int(l)), ("column", .int(c)), ("offset", .int(offset))]))
+    }
+
+    static func diagnostic(_ d: Diagnostic, file: ParsedFile, lineIndexes: [String: LineIndex]) -> Value {
+        var o = OrderedObject()
+        o["file"] = .string(file.path)
+        o["code"] = .string(d.rule.code)
+        o["name"] = .string(d.rule.name)
+        o["category"] = .string(d.rule.category.rawValue)
+        o["severity"] = .string(d.severity.rawValue)
+        o["message"] = .string(d.message)
+        o["help"] = d.help.map(Value.string) ?? .null
+        o["start"] = position(file, d.range.start)
+        o["end"] = position(file, d.range.end)
+        o["url"] = .string(d.rule.documentationURL)
+        o["related"] = .array(d.related.map { r in
+            var ro = OrderedObject()
+            ro["file"] = .string(r.path)
+            ro["message"] = .string(r.message)
+            if let li = lineIndexes[r.path] {
+                let (sl, sc) = li.position(of: r.range.start)
+                let (el, ec) = li.position(of: r.range.end)
+                ro["start"] = .object(OrderedObject([("line", .int(sl)), ("column", .int(sc)), ("offset", .int(r.range.start))]))
+                ro["end"] = .object(OrderedObject([("line", .int(el)), ("column", .int(ec)), ("offset", .int(r.range.end))]))
+            }
+            return .object(ro)
+        })
+        return .object(o)
+    }
+}

@@ -1,0 +1,148 @@
+import Analysis
+import CoreSupport
+import Foundation
+
+/// Errors that stop a command before any analysis: exit code 2.
+struct UsageError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+/// Reading files: the IO edge of the CLI. Everything below it works on bytes.
+enum FileInput {
+    static let stdinPath = "-"
+
+    static func read(_ path: String) throws -> [UInt8] {
+        if path == stdinPath {
+            return Array(FileHandle.standardInput.readDataToEndOfFile())
+        }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw UsageError("\(path): no such file or directory")
+        }
+        guard !isDir.boolValue else { throw UsageError("\(path): is a directory, a file was expected") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw UsageError("\(path): cannot be read (permissions?)")
+        }
+        return Array(data)
+    }
+}
+
+/// The workspace a command runs in: its root, configuration and every prompt file in it.
+struct LoadedWorkspace {
+    let root: URL
+    let configuration: Configuration
+    let configurationProblems: [(path: String, problem: Configuration.Problem, lineIndex: LineIndex)]
+    let workspace: Workspace
+    /// Indexes into `workspace.files` of the files the user asked to check.
+    let targets: [Int]
+
+    static let skippedDirectories: Set<String> = [".git", ".build", "node_modules", ".venv", ".swiftpm", ".promptkit"]
+
+    static func isPromptFileName(_ name: String) -> Bool {
+        name.hasSuffix(".prompt.yaml") || name.hasSuffix(".prompt.yml")
+    }
+
+    /// The nearest ancestor of `start` holding `promptkit.yaml`, else the nearest holding `.git`,
+    /// else the current directory.
+    static func findRoot(from start: URL) -> URL {
+        let fm = FileManager.default
+        var dir = start.standardizedFileURL
+        var gitRoot: URL?
+        while true {
+            if fm.fileExists(atPath: dir.appendingPathComponent(Configuration.fileName).path) { return dir }
+            if gitRoot == nil, fm.fileExists(atPath: dir.appendingPathComponent(".git").path) { gitRoot = dir }
+            let parent = dir.deletingLastPathComponent()
+            if parent.path == dir.path { break }
+            dir = parent
+        }
+        return gitRoot ?? URL(fileURLWithPath: fm.currentDirectoryPath)
+    }
+
+    static func relativePath(_ url: URL, to root: URL) -> String {
+        let p = url.standardizedFileURL.path
+        let r = root.standardizedFileURL.path
+        if p.hasPrefix(r + "/") { return String(p.dropFirst(r.count + 1)) }
+        return p
+    }
+
+    /// Prompt files under `dir` that the configuration includes.
+    static func promptFiles(under dir: URL, root: URL, configuration: Configuration) -> [URL] {
+        var out: [URL] = []
+        let fm = FileManager.default
+        guard let e = fm.enumerator(at: dir, includingPropertiesForKeys: [.isDirectoryKey], options: []) else { return [] }
+        for case let url as URL in e {
+            let name = url.lastPathComponent
+            if skippedDirectories.contains(name) {
+                e.skipDescendants()
+                continue
+            }
+            guard isPromptFileName(name) || configuration.include != Configuration.defaultInclude else { continue }
+            let values = try? url.resourceValues(forKeys: [.isDirectoryKey])
+            if values?.isDirectory == true { continue }
+            if configuration.includes(relativePath: relativePath(url, to: root)) { out.append(url) }
+        }
+        return out.sorted { $0.path < $1.path }
+    }
+
+    /// Loads the workspace around `paths` (files, directories or `-`).
+    static func load(paths: [String], configPath: String?) throws -> LoadedWorkspace {
+        let fm = FileManager.default
+        let cwd = URL(fileURLWithPath: fm.currentDirectoryPath)
+        let firstReal = paths.first { $0 != FileInput.stdinPath }.map { URL(fileURLWithPath: $0, relativeTo: cwd) }
+        var start = firstReal ?? cwd
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: start.path, isDirectory: &isDir), !isDir.boolValue { start = start.deletingLastPathComponent() }
+        let root = configPath.map { URL(fileURLWithPath: $0, relativeTo: cwd).deletingLastPathComponent() } ?? findRoot(from: start)
+
+        var configuration = Configuration()
+        var configProblems: [(String, Configuration.Problem, LineIndex)] = []
+        let configURL = configPath.map { URL(fileURLWithPath: $0, relativeTo: cwd) } ?? root.appendingPathComponent(Configuration.fileName)
+        if fm.fileExists(atPath: configURL.path) {
+            let bytes = try FileInput.read(configURL.path)
+            let (c, problems) = Configuration.parse(bytes)
+            configuration = c
+            let li = LineIndex(bytes)
+            configProblems = problems.map { (display(configURL, cwd: cwd), $0, li) }
+        } else if let configPath {
+            throw UsageError("\(configPath): configuration file not found")
+        }
+
+        // Targets: explicit files always; directories through include/exclude.
+        var targetURLs: [URL] = []
+        var stdinFile: SourceFile?
+        for p in paths {
+            if p == FileInput.stdinPath {
+                stdinFile = SourceFile(path: "<stdin>", bytes: try FileInput.read(p))
+                continue
+            }
+            let url = URL(fileURLWithPath: p, relativeTo: cwd)
+            guard fm.fileExists(atPath: url.path, isDirectory: &isDir) else { throw UsageError("\(p): no such file or directory") }
+            if isDir.boolValue {
+                targetURLs += promptFiles(under: url, root: root, configuration: configuration)
+            } else {
+                targetURLs.append(url)
+            }
+        }
+        // The whole workspace is indexed so partials and duplicate names resolve across it.
+        let workspaceURLs = fm.fileExists(atPath: root.path) ? promptFiles(under: root, root: root, configuration: configuration) : []
+        var ordered: [URL] = []
+        var seen: Set<String> = []
+        for u in targetURLs + workspaceURLs where seen.insert(u.standardizedFileURL.path).inserted { ordered.append(u) }
+        let targetPaths = Set(targetURLs.map { $0.standardizedFileURL.path })
+
+        let sources: [SourceFile] = try ordered.map { u in SourceFile(path: display(u, cwd: cwd), bytes: try FileInput.read(u.path)) }
+        var parsed = Parallel.map(sources) { ParsedFile.parse($0) }
+        var targets = ordered.indices.filter { targetPaths.contains(ordered[$0].standardizedFileURL.path) }
+        if let stdinFile {
+            parsed.append(ParsedFile.parse(stdinFile))
+            targets.append(parsed.count - 1)
+        }
+        return LoadedWorkspace(root: root, configuration: configuration, configurationProblems: configProblems,
+                               workspace: Workspace(files: parsed), targets: targets)
+    }
+
+    static func display(_ url: URL, cwd: URL) -> String {
+        relativePath(url, to: cwd)
+    }
+}

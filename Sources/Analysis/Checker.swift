@@ -11,7 +11,19 @@ public enum Checker {
             return [Diagnostic(SchemaRules.invalidEncoding, problem.message, at: problem.range,
                                help: "save the file as UTF-8 text")]
         }
-        out += schemaDiagnostics(file)
+        let invalidUTF8 = UTF8Validation.firstInvalidOffset(file.bytes)
+        if let bad = invalidUTF8 {
+            let byte = String(file.bytes[bad], radix: 16, uppercase: true)
+            out.append(Diagnostic(SchemaRules.invalidEncoding,
+                                  "the file is not valid UTF-8 text: byte 0x\(byte.count == 1 ? "0" + byte : byte) at offset \(bad) does not start a valid character",
+                                  at: TextRange(start: bad, end: bad + 1),
+                                  help: "save the file as UTF-8; the file is read only up to this byte"))
+        }
+        out += schemaDiagnostics(file).filter { d in
+            // libyaml stops at its first reader error; one at or after our invalid byte is the same problem.
+            guard let bad = invalidUTF8, d.rule == SchemaRules.invalidEncoding else { return true }
+            return d.range.start < bad
+        }
         out += duplicateNameDiagnostics(file, workspace)
         var variables = VariableChecker(file: file, workspace: workspace)
         variables.run()
@@ -132,7 +144,7 @@ struct VariableChecker {
             guard !partialProblemsReported.contains(key) else { return }
             partialProblemsReported.insert(key)
             let where_ = RelatedLocation(path: partialFile.path, range: source.fileRange(templateRange), message: "used here")
-            diagnostics.append(Diagnostic(rule, "partial `\(site.partial)` needs it: \(message)", at: site.range,
+            diagnostics.append(Diagnostic(rule, "through the partial `\(site.partial)`: \(message)", at: site.range,
                                           help: help, related: [where_] + related))
         } else {
             diagnostics.append(Diagnostic(rule, message, at: source.fileRange(templateRange), help: help, related: related))
@@ -178,7 +190,7 @@ struct VariableChecker {
         }
         if partialStack.contains(name) || target.path == file.path {
             let chain = (partialStack + [name]).joined(separator: " → ")
-            report(TemplateRules.partialCycle, "including `\(name)` here forms a cycle: \(file.name ?? file.path) → \(chain)",
+            report(TemplateRules.partialCycle, "including `\(name)` forms a cycle: \(file.name ?? file.path) → \(chain)",
                    templateRange: p.tag, source: source, partialFile: partialFile)
             return
         }

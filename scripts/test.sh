@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: the Swift tests, then the Python-side checks (JSON Schemas against
+# their metaschema and the fixtures). Installs what is missing on a fresh Debian/Ubuntu machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sudo_cmd=""
+if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null; then sudo_cmd="sudo"; fi
+if ! pkg-config --exists yaml-0.1 2>/dev/null || ! pkg-config --exists sqlite3 2>/dev/null; then
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd apt-get install -y -qq pkg-config libyaml-dev libsqlite3-dev python3-venv >/dev/null
+fi
+
+# The Mustache spec suite lives beside the repository (../shared); tests read it from there.
+export MUSTACHE_SPEC_DIR="${MUSTACHE_SPEC_DIR:-$(cd .. && pwd)/shared/conformance/mustache-spec}"
+
+swift build --build-tests
+swift test --skip-build 2>&1 | tee .build/swift-test.log | grep -v '^✔ Test .* passed after' || true
+if ! grep -q "Test run with .* passed" .build/swift-test.log; then
+  echo "swift test failed" >&2
+  exit 1
+fi
+
+if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
+.venv/bin/pip install -q --disable-pip-version-check -r tests/python/requirements.txt
+.venv/bin/python -m pytest -q tests/python

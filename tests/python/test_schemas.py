@@ -1,0 +1,41 @@
+"""The JSON Schemas are valid draft 2020-12 schemas, and every well-formed fixture satisfies them."""
+import glob
+import json
+import pathlib
+
+import jsonschema
+import pytest
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SCHEMAS = ["prompt.schema.json", "promptkit.schema.json"]
+GOOD_FIXTURES = sorted(glob.glob(str(ROOT / "fixtures/prompts/**/*.prompt.yaml"), recursive=True))
+
+
+@pytest.mark.parametrize("name", SCHEMAS)
+def test_schema_is_valid_against_metaschema(name):
+    schema = json.loads((ROOT / "Schemas" / name).read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_there_are_fixtures():
+    assert len(GOOD_FIXTURES) >= 6
+
+
+@pytest.mark.parametrize("path", GOOD_FIXTURES, ids=lambda p: pathlib.Path(p).name)
+def test_fixture_satisfies_prompt_schema(path):
+    schema = json.loads((ROOT / "Schemas/prompt.schema.json").read_text())
+    document = yaml.safe_load(pathlib.Path(path).read_text())
+    errors = [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(document)]
+    assert errors == []
+
+
+def test_schema_rejects_what_the_linter_rejects():
+    schema = json.loads((ROOT / "Schemas/prompt.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    typos = yaml.safe_load((ROOT / "fixtures/broken/typos.prompt.yaml").read_text())
+    assert not validator.is_valid(typos)
+    both = {"name": "a/b", "version": "1.0.0", "template": "x", "messages": [{"role": "user", "content": "x"}]}
+    assert not validator.is_valid(both)
+    bad_role = {"name": "a/b", "version": "1.0.0", "messages": [{"role": "sytem", "content": "x"}]}
+    assert not validator.is_valid(bad_role)

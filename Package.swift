@@ -5,7 +5,7 @@ import PackageDescription
 // Mustache ← Analysis ← PromptKitCLI ← promptkit. Nothing below PromptKitCLI does terminal IO.
 let package = Package(
     name: "promptkit",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "promptkit", targets: ["promptkit"]),
     ],

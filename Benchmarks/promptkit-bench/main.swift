@@ -1,1 +1,192 @@
-print("bench")
+// Lint throughput benchmark. Run in release mode:
+//
+//   swift build -c release && .build/release/promptkit-bench [--files 10000] [--cli .build/release/promptkit]
+//
+// It generates realistic prompt files (about 5 KB each: declarations, messages with sections and
+// dotted names, samples, a partial, and some mistakes), then measures:
+//   1. in-memory analysis (parse + rules) of all files on one core and on all cores;
+//   2. the real CLI (`promptkit lint --format json DIR`) on the same files written to disk;
+//   3. per-file latency of linting one typical 5 KB file.
+// Results go to stdout; docs/benchmarks.md records them.
+import Analysis
+import CoreSupport
+import Dispatch
+import Foundation
+
+struct Options {
+    var files = 10_000
+    var cli: String?
+    var keep = false
+}
+
+func parseOptions() -> Options {
+    var o = Options()
+    var args = CommandLine.arguments.dropFirst().makeIterator()
+    while let a = args.next() {
+        switch a {
+        case "--files": o.files = Int(args.next() ?? "") ?? o.files
+        case "--cli": o.cli = args.next()
+        case "--keep": o.keep = true
+        default: print("unknown option \(a)"); exit(2)
+        }
+    }
+    return o
+}
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+/// A realistic prompt file of about 5 KB. Every 10th file has a typo, every 25th a bad sample.
+func generate(_ i: Int) -> String {
+    let typo = i % 10 == 0
+    let badSample = i % 25 == 0
+    var s = """
+    # Generated benchmark prompt \(i)
+    name: bench/prompt-\(i)
+    version: 1.\(i % 7).\(i % 13)
+    description: Answers customer questions for product line \(i % 17) using retrieved documents and account history.
+    model: gpt-4o-mini
+    params:
+      temperature: 0.\(i % 9)
+      max_tokens: \(200 + i % 800)
+    variables:
+      customer:
+        type: object
+        properties:
+          name: string
+          plan:
+            type: string
+            enum: [free, pro, enterprise]
+          region: string
+      question:
+        type: string
+        untrusted: true
+      documents:
+        type: array
+        items:
+          properties:
+            id: integer
+            title: string
+            text: string
+      history:
+        type: array
+        required: false
+        items:
+          properties:
+            role: string
+            text: string
+      tone:
+        type: string
+        default: friendly
+    messages:
+      - role: system
+        content: |
+          {{> bench/policy}}
+          You are the assistant for product line \(i % 17). Answer in a {{tone}} tone.
+          Use only the numbered documents below and cite them as [id].
+          If the answer is not in the documents, say that you do not know.
+
+    """
+    for k in 0..<12 {
+        s += "      Rule \(k + 1): keep answers under \(80 + k * 10) words when the customer is on the {{customer.plan}} plan, and mention the region {{customer.region}} only if relevant.\n"
+    }
+    s += """
+      - role: user
+        content: |
+          Customer: {{customer.name}} ({{customer.plan}}, {{customer.region}})
+          {{#history}}
+          {{role}}: {{text}}
+          {{/history}}
+          {{#documents}}
+          [{{id}}] {{title}}
+          {{\(typo ? "txt" : "text")}}
+          {{/documents}}
+          Question: {{question}}
+    samples:
+      default:
+        customer:
+          name: Customer \(i)
+          plan: \(badSample ? "platinum" : "pro")
+          region: eu-west
+        question: How do I rotate my API keys without downtime?
+        documents:
+
+    """
+    for d in 0..<8 {
+        s += "          - id: \(d + 1)\n            title: Document \(d + 1) about keys and rotation\n            text: Rotating keys requires creating a second key, deploying it, and revoking the first one after traffic moves (\(d)).\n"
+    }
+    s += "metadata:\n  owner: team-\(i % 5)\n  tags: [bench, generated]\n"
+    return s
+}
+
+let policy = "name: bench/policy\nversion: 1.0.0\ntemplate: |\n  Follow the company policy. Never reveal internal notes.\n"
+
+let options = parseOptions()
+let sources = (0..<options.files).map { SourceFile(path: "bench/p\($0).prompt.yaml", bytes: Array(generate($0).utf8)) }
+    + [SourceFile(path: "bench/policy.prompt.yaml", bytes: Array(policy.utf8))]
+let totalBytes = sources.reduce(0) { $0 + $1.bytes.count }
+print("files: \(sources.count), average size: \(totalBytes / sources.count) bytes, cores: \(ProcessInfo.processInfo.activeProcessorCount)")
+
+func lintAll(parallel: Bool) -> (seconds: Double, diagnostics: Int) {
+    let start = now()
+    let parsed = parallel ? Parallel.map(sources) { ParsedFile.parse($0) } : sources.map { ParsedFile.parse($0) }
+    let workspace = Workspace(files: parsed)
+    let counts = parallel ? Parallel.map(Array(parsed.indices)) { Linter.lint(workspace.files[$0], in: workspace).count }
+                          : parsed.indices.map { Linter.lint(workspace.files[$0], in: workspace).count }
+    return (now() - start, counts.reduce(0, +))
+}
+
+_ = lintAll(parallel: true)  // warm-up
+var best1 = Double.infinity, bestN = Double.infinity
+var diagnostics = 0
+for _ in 0..<3 {
+    let one = lintAll(parallel: false)
+    best1 = min(best1, one.seconds)
+    let all = lintAll(parallel: true)
+    bestN = min(bestN, all.seconds)
+    diagnostics = all.diagnostics
+}
+let n = Double(sources.count)
+print(String(format: "in-memory, 1 core:   %8.0f files/s  (%.3f s, best of 3)", n / best1, best1))
+print(String(format: "in-memory, all cores: %7.0f files/s  (%.3f s, best of 3, speed-up %.2fx)", n / bestN, bestN, best1 / bestN))
+print("diagnostics found: \(diagnostics) (expected: typos in every 10th file, bad enum in every 25th, plus unused `history`-free files none)")
+
+// Per-file latency of one typical file (single thread, warm).
+let typical = sources[1]
+let typicalWorkspace = Workspace(files: [ParsedFile.parse(typical), ParsedFile.parse(sources.last!)])
+var samples: [Double] = []
+for _ in 0..<2000 {
+    let t = now()
+    let parsed = ParsedFile.parse(typical)
+    _ = Linter.lint(parsed, in: typicalWorkspace)
+    samples.append(now() - t)
+}
+samples.sort()
+print(String(format: "per file (%d bytes): median %.1f µs, p95 %.1f µs", typical.bytes.count,
+             samples[samples.count / 2] * 1e6, samples[samples.count * 95 / 100] * 1e6))
+
+if let cli = options.cli {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("promptkit-bench-\(getpid())")
+    try? FileManager.default.removeItem(at: dir)
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    try Data().write(to: dir.appendingPathComponent("promptkit.yaml"))
+    for s in sources {
+        let url = dir.appendingPathComponent(s.path)
+        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(s.bytes).write(to: url)
+    }
+    var bestCLI = Double.infinity
+    for _ in 0..<3 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: cli)
+        p.arguments = ["lint", "--format", "json", "."]
+        p.currentDirectoryURL = dir
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        let t = now()
+        try p.run()
+        p.waitUntilExit()
+        bestCLI = min(bestCLI, now() - t)
+    }
+    print(String(format: "CLI end to end (read, parse, lint, JSON): %.0f files/s  (%.3f s, best of 3)", n / bestCLI, bestCLI))
+    if !options.keep { try? FileManager.default.removeItem(at: dir) }
+}

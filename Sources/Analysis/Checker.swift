@@ -94,7 +94,7 @@ struct VariableChecker {
     /// Names of partials being expanded, outermost first (cycle detection).
     var partialStack: [String] = []
     /// Where problems inside an expanded partial are reported in this file: the outermost tag.
-    var reportSite: (range: TextRange, partial: String)?
+    var reportSite: (tag: TextRange, source: TemplateSource, partial: String)?
     var partialProblemsReported: Set<String> = []
 
     init(file: ParsedFile, workspace: Workspace) {
@@ -144,7 +144,7 @@ struct VariableChecker {
             guard !partialProblemsReported.contains(key) else { return }
             partialProblemsReported.insert(key)
             let where_ = RelatedLocation(path: partialFile.path, range: source.fileRange(templateRange), message: "used here")
-            diagnostics.append(Diagnostic(rule, "through the partial `\(site.partial)`: \(message)", at: site.range,
+            diagnostics.append(Diagnostic(rule, "through the partial `\(site.partial)`: \(message)", at: site.source.fileRange(site.tag),
                                           help: help, related: [where_] + related))
         } else {
             diagnostics.append(Diagnostic(rule, message, at: source.fileRange(templateRange), help: help, related: related))
@@ -197,7 +197,7 @@ struct VariableChecker {
         // Long partial chains are legal but bounded, so analysis cost and recursion stay small.
         guard partialStack.count < VariableChecker.maximumPartialDepth else { return }
         let outermost = reportSite == nil
-        if outermost { reportSite = (source.fileRange(p.tag), name) }
+        if outermost { reportSite = (p.tag, source, name) }
         partialStack.append(name)
         walk(parsed.template.nodes, template: parsed.template, source: parsed.source, partialFile: target, scopes: scopes)
         partialStack.removeLast()

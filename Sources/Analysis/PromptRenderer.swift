@@ -23,6 +23,7 @@ public enum PromptRenderer {
     public enum DataError: Error, CustomStringConvertible, Sendable {
         case unknownSample(String, available: [String])
         case notAnObject
+        case limitExceeded(String)
 
         public var description: String {
             switch self {
@@ -30,6 +31,7 @@ public enum PromptRenderer {
                 available.isEmpty ? "the file has no samples (asked for `\(name)`)"
                     : "no sample named `\(name)`; samples: \(available.joined(separator: ", "))"
             case .notAnObject: "variable values must be a JSON object mapping names to values"
+            case .limitExceeded(let message): message
             }
         }
     }
@@ -49,7 +51,11 @@ public enum PromptRenderer {
         }
         if let chosen {
             for (key, node) in chosen.values {
-                data[key.value] = YAMLValues.value(of: node, in: file.prompt.document).value
+                let converted = YAMLValues.value(of: node, in: file.prompt.document)
+                if let limit = converted.limitError {
+                    throw .limitExceeded("the sample `\(chosen.name.value)`, value `\(key.value)`: \(limit)")
+                }
+                data[key.value] = converted.value
             }
         }
         return .object(data)

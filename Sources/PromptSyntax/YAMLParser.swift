@@ -71,9 +71,14 @@ struct MarkConverter {
 }
 
 struct TreeBuilder {
-    enum Container {
-        case sequence(start: Int, items: [YAMLNode], tag: String?, anchor: String?, flow: Bool)
-        case mapping(start: Int, items: [YAMLNode], tag: String?, anchor: String?, flow: Bool)
+    /// An open sequence or mapping; items are appended in place (no copy per append).
+    struct Container {
+        let isMapping: Bool
+        let start: Int
+        var items: [YAMLNode] = []
+        let tag: String?
+        let anchor: String?
+        let flow: Bool
     }
 
     let bytes: [UInt8]
@@ -136,12 +141,12 @@ struct TreeBuilder {
             }
             if event.type == YAML_SEQUENCE_START_EVENT {
                 let d = event.data.sequence_start
-                stack.append(.sequence(start: start, items: [], tag: Self.string(d.tag), anchor: Self.string(d.anchor),
+                stack.append(Container(isMapping: false, start: start, tag: Self.string(d.tag), anchor: Self.string(d.anchor),
                                        flow: d.style == YAML_FLOW_SEQUENCE_STYLE))
             } else {
                 let d = event.data.mapping_start
-                stack.append(.mapping(start: start, items: [], tag: Self.string(d.tag), anchor: Self.string(d.anchor),
-                                      flow: d.style == YAML_FLOW_MAPPING_STYLE))
+                stack.append(Container(isMapping: true, start: start, tag: Self.string(d.tag), anchor: Self.string(d.anchor),
+                                       flow: d.style == YAML_FLOW_MAPPING_STYLE))
             }
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             closeContainer(end: end)
@@ -158,32 +163,24 @@ struct TreeBuilder {
             if root == nil { root = node }
             return
         }
-        switch stack[stack.count - 1] {
-        case .sequence(let s, var items, let t, let a, let f):
-            items.append(node)
-            stack[stack.count - 1] = .sequence(start: s, items: items, tag: t, anchor: a, flow: f)
-        case .mapping(let s, var items, let t, let a, let f):
-            items.append(node)
-            stack[stack.count - 1] = .mapping(start: s, items: items, tag: t, anchor: a, flow: f)
-        }
+        stack[stack.count - 1].items.append(node)
     }
 
     mutating func closeContainer(end: Int) {
         guard let top = stack.popLast() else { return }
+        let e = max(end, top.items.last?.range.end ?? top.start)
         let node: YAMLNode
-        switch top {
-        case .sequence(let s, let items, let t, let a, let f):
-            let e = max(end, items.last?.range.end ?? s)
-            node = YAMLNode(kind: .sequence(items), range: TextRange(start: s, end: e), tag: t, anchor: a, isFlow: f)
-        case .mapping(let s, let items, let t, let a, let f):
+        if top.isMapping {
             var pairs: [YAMLPair] = []
+            pairs.reserveCapacity(top.items.count / 2)
             var k = 0
-            while k + 1 < items.count {
-                pairs.append(YAMLPair(key: items[k], value: items[k + 1]))
+            while k + 1 < top.items.count {
+                pairs.append(YAMLPair(key: top.items[k], value: top.items[k + 1]))
                 k += 2
             }
-            let e = max(end, items.last?.range.end ?? s)
-            node = YAMLNode(kind: .mapping(pairs), range: TextRange(start: s, end: e), tag: t, anchor: a, isFlow: f)
+            node = YAMLNode(kind: .mapping(pairs), range: TextRange(start: top.start, end: e), tag: top.tag, anchor: top.anchor, isFlow: top.flow)
+        } else {
+            node = YAMLNode(kind: .sequence(top.items), range: TextRange(start: top.start, end: e), tag: top.tag, anchor: top.anchor, isFlow: top.flow)
         }
         add(node)
     }

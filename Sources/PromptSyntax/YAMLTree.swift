@@ -1,7 +1,10 @@
 import CoreSupport
 
 /// A YAML node with exact UTF-8 byte ranges into the file.
-public struct YAMLNode: Sendable {
+///
+/// An immutable class: trees are built once and then shared by every rule and across threads,
+/// and passing a reference is much cheaper than copying a multi-field struct.
+public final class YAMLNode: Sendable {
     public enum Kind: Sendable {
         case scalar(YAMLScalar)
         case mapping([YAMLPair])
@@ -17,6 +20,14 @@ public struct YAMLNode: Sendable {
     public let anchor: String?
     /// `{…}` / `[…]` flow style (as opposed to block style).
     public let isFlow: Bool
+
+    public init(kind: Kind, range: TextRange, tag: String?, anchor: String?, isFlow: Bool) {
+        self.kind = kind
+        self.range = range
+        self.tag = tag
+        self.anchor = anchor
+        self.isFlow = isFlow
+    }
 
     public var scalar: YAMLScalar? { if case .scalar(let s) = kind { s } else { nil } }
     public var mapping: [YAMLPair]? { if case .mapping(let m) = kind { m } else { nil } }

@@ -32,15 +32,20 @@ enum HumanOutput {
         var out = "\(t.severity(d.severity))\(t.bold("[\(d.rule.code)]")) \(d.rule.name): \(t.bold(d.message))\n"
         let gutter = String(repeating: " ", count: String(line).count)
         out += "\(gutter)\(t.paint("-->", "34")) \(file.path):\(line):\(column)\n"
-        let lineRange = file.lineIndex.lineRange(line - 1)
-        let sourceLine = lineText(file.bytes, lineRange)
+        let fullLine = file.lineIndex.lineRange(line - 1)
+        // Long lines (minified JSON, a 600 KB template on one line) show a window around the finding.
+        let lineRange = window(fullLine, around: d.range.start, in: file.bytes)
+        let cutStart = lineRange.start > fullLine.start
+        let cutEnd = lineRange.end < fullLine.end
+        let sourceLine = (cutStart ? "…" : "") + lineText(file.bytes, lineRange) + (cutEnd ? "…" : "")
         out += "\(gutter) \(t.paint("|", "34"))\n"
         out += "\(t.paint(String(line), "34")) \(t.paint("|", "34")) \(sourceLine)\n"
         // Carets from the start column to the range's end on this line (at least one).
-        let prefix = lineText(file.bytes, TextRange(start: lineRange.start, end: min(d.range.start, lineRange.end)))
-        let underlineEnd = min(max(d.range.end, d.range.start), lineRange.end)
-        let underlined = lineText(file.bytes, TextRange(start: min(d.range.start, lineRange.end), end: underlineEnd))
-        let pad = String(prefix.unicodeScalars.map { $0 == "\t" ? "\t" : " " }.joined())
+        let caretStart = min(max(d.range.start, lineRange.start), lineRange.end)
+        let prefix = lineText(file.bytes, TextRange(start: lineRange.start, end: caretStart))
+        let underlineEnd = min(max(d.range.end, caretStart), lineRange.end)
+        let underlined = lineText(file.bytes, TextRange(start: caretStart, end: underlineEnd))
+        let pad = (cutStart ? " " : "") + String(prefix.unicodeScalars.map { $0 == "\t" ? "\t" : " " })
         let carets = String(repeating: "^", count: max(1, underlined.unicodeScalars.count))
         let caretColor = d.severity == .error ? "1;31" : d.severity == .warning ? "1;33" : "1;36"
         out += "\(gutter) \(t.paint("|", "34")) \(pad)\(t.paint(carets, caretColor))\n"
@@ -57,16 +62,34 @@ enum HumanOutput {
         return ":\(l):\(c)"
     }
 
+    static let windowBytes = 240
+
+    /// At most `windowBytes` of the line, starting a little before `offset`, on character boundaries.
+    static func window(_ line: TextRange, around offset: Int, in bytes: [UInt8]) -> TextRange {
+        guard line.length > windowBytes else { return line }
+        var start = max(line.start, min(offset, line.end) - windowBytes / 3)
+        while start > line.start, start < bytes.count, bytes[start] & 0xC0 == 0x80 { start -= 1 }
+        var end = min(line.end, start + windowBytes)
+        while end < line.end, end < bytes.count, bytes[end] & 0xC0 == 0x80 { end += 1 }
+        return TextRange(start: start, end: end)
+    }
+
     static func lineText(_ bytes: [UInt8], _ r: TextRange) -> String {
         let lo = max(0, min(r.start, bytes.count))
         let hi = max(lo, min(r.end, bytes.count))
-        // Control characters would garble the terminal; show them as replacement glyphs.
-        return String(decoding: bytes[lo..<hi], as: UTF8.self).unicodeScalars.map { s -> String in
-            (s.value < 0x20 && s != "\t") || s.value == 0x7F ? "\u{FFFD}" : String(s)
-        }.joined()
+        // Control characters would garble the terminal; show them as U+FFFD.
+        var out: [UInt8] = []
+        out.reserveCapacity(hi - lo)
+        for b in bytes[lo..<hi] {
+            if (b < 0x20 && b != 0x09) || b == 0x7F {
+                out += [0xEF, 0xBF, 0xBD]
+            } else {
+                out.append(b)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
-
 /// Machine output: the versioned JSON lint report (docs/cli.md documents it).
 enum JSONReport {
     static let formatVersion = 1

@@ -33,14 +33,22 @@ public struct Name: Hashable, Sendable {
     /// Range of the name itself inside the tag (without delimiters, sigils or padding).
     public let range: TextRange
 
+    /// Dotted components; empty for the implicit iterator. Computed once: lookups use them constantly.
+    public let parts: [Substring]
+
     public init(text: String, range: TextRange) {
         self.text = text
         self.range = range
+        if text == "." {
+            parts = []
+        } else if !text.utf8.contains(UInt8(ascii: ".")) {
+            parts = [Substring(text)]
+        } else {
+            parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        }
     }
 
     public var isImplicitIterator: Bool { text == "." }
-    /// Dotted components; empty for the implicit iterator.
-    public var parts: [Substring] { isImplicitIterator ? [] : text.split(separator: ".", omittingEmptySubsequences: false) }
 }
 
 public indirect enum Node: Sendable {

@@ -105,7 +105,9 @@ struct LintCommand: ParsableCommand {
             })
             FileHandle.standardOutput.write(Data((JSON.serialize(.object(report), pretty: true) + "\n").utf8))
         }
-        if errors > 0 || (strict && warnings > 0) { throw ExitCode(1) }
+        // Exit without tearing down the workspace: freeing thousands of parsed files one by one
+        // cost 5% of a large run, and the process is ending anyway (compilers do the same).
+        Foundation.exit(errors > 0 || (strict && warnings > 0) ? 1 : 0)
     }
 }
 

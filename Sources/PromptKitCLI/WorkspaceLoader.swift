@@ -160,12 +160,24 @@ struct LoadedWorkspace {
         for u in targetURLs + workspaceURLs where seen.insert(u.path).inserted { ordered.append(u) }
         let targetPaths = Set(targetURLs.map(\.path))
         let cwdPath = cwd.standardizedFileURL.path
-        let sources: [SourceFile] = try ordered.map { u in
+        // Files are read and parsed on all cores; a file that cannot be read stops the command.
+        let shownPaths: [String] = ordered.map { u in
             let p = u.path
-            let shown = p.hasPrefix(cwdPath + "/") ? String(p.dropFirst(cwdPath.count + 1)) : p
-            return SourceFile(path: shown, bytes: try FileInput.read(p))
+            return p.hasPrefix(cwdPath + "/") ? String(p.dropFirst(cwdPath.count + 1)) : p
         }
-        var parsed = Parallel.map(sources) { ParsedFile.parse($0) }
+        let orderedPaths = ordered.map(\.path)
+        let results: [Result<ParsedFile, UsageError>] = Parallel.map(Array(orderedPaths.indices)) { i in
+            do {
+                return .success(ParsedFile.parse(SourceFile(path: shownPaths[i], bytes: try FileInput.read(orderedPaths[i]))))
+            } catch let e as UsageError {
+                return .failure(e)
+            } catch {
+                return .failure(UsageError("\(shownPaths[i]): \(error)"))
+            }
+        }
+        var parsed: [ParsedFile] = []
+        parsed.reserveCapacity(results.count)
+        for r in results { parsed.append(try r.get()) }
         var targets = ordered.indices.filter { targetPaths.contains(ordered[$0].path) }
         if let stdinFile {
             parsed.append(ParsedFile.parse(stdinFile))

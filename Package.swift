@@ -11,6 +11,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Test-only: a second Mustache implementation for differential testing.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(
@@ -38,7 +40,14 @@ let package = Package(
         ),
         .testTarget(name: "CoreSupportTests", dependencies: ["CoreSupport"]),
         .testTarget(name: "PromptSyntaxTests", dependencies: ["PromptSyntax", "CoreSupport"]),
-        .testTarget(name: "MustacheTests", dependencies: ["Mustache", "CoreSupport"]),
+        .testTarget(
+            name: "MustacheTests",
+            dependencies: [
+                "Mustache", "CoreSupport",
+                // Its module is also called Mustache; alias it so both can be imported side by side.
+                .product(name: "Mustache", package: "swift-mustache", moduleAliases: ["Mustache": "HBMustache"]),
+            ]
+        ),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "PromptSyntax", "Mustache", "CoreSupport"]),
         .testTarget(name: "CLITests", dependencies: ["PromptKitCLI"]),
     ]

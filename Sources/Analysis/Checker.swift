@@ -116,8 +116,6 @@ struct VariableChecker {
         }
     }
 
-    func fileRange(_ r: TextRange, _ source: TemplateSource) -> TextRange { source.fileRange(r) }
-
     mutating func reportTemplateErrors(_ parsed: ParsedTemplate) {
         for e in parsed.template.errors {
             let rule: Rule = switch e.kind {

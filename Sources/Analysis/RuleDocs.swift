@@ -7,7 +7,7 @@ public enum RuleDocs {
         out += "category: \(rule.category.rawValue)    default severity: \(rule.defaultSeverity.rawValue)\n\n"
         out += rule.summary + "\n\n" + rule.explanation + "\n"
         for e in rule.triggering {
-            out += "\nFlagged:\n" + indent(e.source.replacingMarker()) + "\n"
+            out += "\nFlagged:\n" + indent(e.source) + "\n"
             for o in e.others { out += "  with another workspace file:\n" + indent(o, by: 4) + "\n" }
         }
         for e in rule.nonTriggering {
@@ -51,7 +51,6 @@ public enum RuleDocs {
 }
 
 extension String {
-    func replacingMarker() -> String { self }
     func trimmedNewline() -> String {
         var s = self
         while s.hasSuffix("\n") { s.removeLast() }

@@ -122,6 +122,10 @@ struct RenderCommand: ParsableCommand {
             throw UsageError("--data, --partials and --escape apply to --template-file only; use --vars for prompt files")
         }
         guard sample == nil || vars == nil else { throw UsageError("--sample and --vars cannot be combined") }
+        var isDirectory: ObjCBool = false
+        if file != FileInput.stdinPath, FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw UsageError("\(file): is a directory; render takes one prompt file")
+        }
         let loaded = try LoadedWorkspace.load(paths: [file], configPath: nil)
         guard let index = loaded.targets.first else { throw UsageError("\(file): not found") }
         let parsed = loaded.workspace.files[index]

@@ -1,5 +1,6 @@
 import Analysis
 import ArgumentParser
+import CoreSupport
 import Foundation
 
 struct RuleCommand: ParsableCommand {
@@ -14,7 +15,7 @@ struct RuleCommand: ParsableCommand {
 
     func run() throws {
         guard let r = Rules.find(rule) else {
-            let suggestion = DidYouMeanHelper.suggest(rule)
+            let suggestion = DidYouMean.suggestion(for: rule, among: Rules.all.map(\.name) + Rules.all.map(\.code))
             printError("promptkit: no rule `\(rule)`" + (suggestion.map { "; did you mean `\($0)`?" } ?? "") + " (see `promptkit rules`)")
             throw ExitCode(2)
         }
@@ -43,13 +44,5 @@ struct RulesCommand: ParsableCommand {
             out += "\(r.code)  \(r.name)\(pad)\(r.category.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(r.defaultSeverity.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(r.summary)\n"
         }
         FileHandle.standardOutput.write(Data(out.utf8))
-    }
-}
-
-enum DidYouMeanHelper {
-    static func suggest(_ key: String) -> String? {
-        let upper = key.uppercased()
-        if let r = Rules.all.first(where: { $0.code == upper }) { return r.code }
-        return CoreSupportSuggest.suggestion(key, Rules.all.map(\.name) + Rules.all.map(\.code))
     }
 }

@@ -16,15 +16,14 @@ enum FileInput {
         if path == stdinPath {
             return Array(FileHandle.standardInput.readDataToEndOfFile())
         }
+        // Read first and explain only on failure: a stat per file is measurable over 10,000 files.
+        if let data = FileManager.default.contents(atPath: path) { return Array(data) }
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw UsageError("\(path): no such file or directory")
         }
-        guard !isDir.boolValue else { throw UsageError("\(path): is a directory, a file was expected") }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw UsageError("\(path): cannot be read (permissions?)")
-        }
-        return Array(data)
+        if isDir.boolValue { throw UsageError("\(path): is a directory, a file was expected") }
+        throw UsageError("\(path): cannot be read (permissions?)")
     }
 }
 

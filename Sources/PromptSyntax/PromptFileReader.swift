@@ -91,7 +91,7 @@ public enum PromptFileReader {
                         reader.issue(.invalidValue, "`\(name)` is not a usable variable name: use letters, digits, `_` and `-`, without dots or spaces",
                                      p.key.range)
                     }
-                    let schema = reader.schema(p.value, path: name, topLevel: true)
+                    let schema = reader.schema(p.value, path: name)
                     file.variables.append(VariableDeclaration(name: Located(name, p.key.range), schema: schema, range: p.value.range))
                 }
             } else if vars.scalar?.resolved != .null {
@@ -233,7 +233,7 @@ public enum PromptFileReader {
             return Message(role: role, content: content, range: node.range)
         }
 
-        mutating func schema(_ node: YAMLNode, path: String, topLevel: Bool) -> VariableSchema {
+        mutating func schema(_ node: YAMLNode, path: String) -> VariableSchema {
             var schema = VariableSchema()
             // Shorthand: `customer: string` declares the type only.
             if let s = node.scalar {
@@ -284,13 +284,13 @@ public enum PromptFileReader {
                         issue(.invalidType, "`enum` must be a list of allowed values", v.range)
                     }
                 case "items":
-                    schema.items = Box(self.schema(v, path: "\(path)[]", topLevel: false))
+                    schema.items = Box(self.schema(v, path: "\(path)[]"))
                 case "properties":
                     if let pp = v.mapping {
                         var props: [(name: Located<String>, schema: VariableSchema)] = []
                         for prop in pp {
                             guard let name = prop.key.scalar?.value else { continue }
-                            props.append((Located(name, prop.key.range), self.schema(prop.value, path: "\(path).\(name)", topLevel: false)))
+                            props.append((Located(name, prop.key.range), self.schema(prop.value, path: "\(path).\(name)")))
                         }
                         schema.properties = props
                     } else {
@@ -310,7 +310,6 @@ public enum PromptFileReader {
                 if schema.items != nil { schema.type = Located(.array, node.range) }
                 else if schema.properties != nil { schema.type = Located(.object, node.range) }
             }
-            _ = topLevel
             return schema
         }
 

@@ -27,6 +27,13 @@ import Testing
         #expect(r.stdout.contains("A & B <decided>"))
     }
 
+    @Test func aDirectoryIsAUsageError() throws {
+        let r = try CLI.run(["render", "fixtures/prompts"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("fixtures/prompts: is a directory; render takes one prompt file"))
+        #expect(r.stdout.isEmpty)
+    }
+
     @Test func unknownSampleIsAUsageError() throws {
         let r = try CLI.run(["render", "fixtures/prompts/rag/answer.prompt.yaml", "--sample", "refund"])
         #expect(r.status == 2)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 public struct PromptKitCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
@@ -16,4 +17,21 @@ public struct PromptKitCommand: ParsableCommand {
     )
 
     public init() {}
+
+    /// Runs the command line. ArgumentParser reports bad arguments with exit code 64 (EX_USAGE);
+    /// promptkit's contract is 0 clean, 1 findings, 2 usage or internal error, so usage failures
+    /// are mapped to 2 with ArgumentParser's own message.
+    public static func runMain() -> Never {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            Foundation.exit(0)
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -1,3 +1,3 @@
 import PromptKitCLI
 
-PromptKitCommand.main()
+PromptKitCommand.runMain()

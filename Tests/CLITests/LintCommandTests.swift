@@ -67,6 +67,14 @@ import Testing
         #expect(r.stderr.contains("does/not/exist: no such file or directory"))
     }
 
+    @Test func badArgumentsExitTwo() throws {
+        let format = try CLI.run(["lint", "--format", "xml"])
+        #expect(format.status == 2)
+        #expect(format.stderr.contains("The value 'xml' is invalid for '--format <format>'"))
+        #expect(try CLI.run(["frobnicate"]).status == 2)
+        #expect(try CLI.run(["lint", "--help"]).status == 0)
+    }
+
     @Test func strictFailsOnWarnings() throws {
         let dir = try CLI.tempDir()
         try Data("name: a/b\nversion: 1.0.0\nvariables:\n  unused: string\ntemplate: hi\n".utf8)

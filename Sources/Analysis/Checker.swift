@@ -11,7 +11,7 @@ public enum Checker {
             return [Diagnostic(SchemaRules.invalidEncoding, problem.message, at: problem.range,
                                help: "save the file as UTF-8 text")]
         }
-        let invalidUTF8 = UTF8Validation.firstInvalidOffset(file.bytes)
+        let invalidUTF8 = file.invalidUTF8Offset
         if let bad = invalidUTF8 {
             let byte = String(file.bytes[bad], radix: 16, uppercase: true)
             out.append(Diagnostic(SchemaRules.invalidEncoding,
@@ -37,6 +37,7 @@ public enum Checker {
             let rule: Rule = switch issue.kind {
             case .yamlSyntax: SchemaRules.yamlSyntaxError
             case .encoding: SchemaRules.invalidEncoding
+            case .limitExceeded: SchemaRules.resourceLimitExceeded
             case .unknownKey: SchemaRules.unknownKey
             case .missingKey: SchemaRules.missingRequiredKey
             case .invalidType: SchemaRules.invalidFieldType
@@ -48,10 +49,6 @@ public enum Checker {
             }
             var message = issue.message
             var help = issue.help
-            // Nesting limits arrive as YAML problems; they are limits, not syntax errors.
-            if issue.kind == .yamlSyntax, file.prompt.document.problems.contains(where: { $0.kind == .nestingTooDeep && $0.range == issue.range }) {
-                return Diagnostic(SchemaRules.resourceLimitExceeded, message, at: issue.range)
-            }
             if issue.kind == .encoding {
                 message = "the file is not valid UTF-8 text: \(issue.message)"
                 help = "save the file as UTF-8; the rest of the file is not read"

@@ -4,11 +4,10 @@ import CoreSupport
 /// configuration, then inline suppressions.
 public enum Linter {
     public static func lint(_ file: ParsedFile, in workspace: Workspace, configuration: Configuration = Configuration()) -> [Diagnostic] {
-        let suppressions = Suppressions(bytes: file.bytes, lineIndex: file.lineIndex)
         var out: [Diagnostic] = []
         for var d in Checker.check(file, in: workspace) {
             guard let severity = configuration.effectiveSeverity(d.rule) else { continue }
-            guard !suppressions.isSuppressed(d, lineIndex: file.lineIndex) else { continue }
+            guard !file.suppressions.isSuppressed(d, lineIndex: file.lineIndex) else { continue }
             d.severity = severity
             out.append(d)
         }

@@ -28,6 +28,10 @@ public struct ParsedFile: Sendable {
     public let templates: [ParsedTemplate]
     /// Set when the file is not text at all; nothing else is read from it.
     public let encodingProblem: (message: String, range: TextRange)?
+    /// Offset of the first byte that does not start valid UTF-8 (YAML is read up to it).
+    public let invalidUTF8Offset: Int?
+    /// Inline suppression comments, read once with the file.
+    public let suppressions: Suppressions
 
     public var bytes: [UInt8] { prompt.bytes }
     public var name: String? { prompt.name?.value }
@@ -37,9 +41,11 @@ public struct ParsedFile: Sendable {
         if let nul = bytes.firstIndex(of: 0) {
             // A NUL byte means binary data; YAML parsing it would only produce noise.
             let empty = PromptFile(document: YAMLDocument(bytes: bytes, root: nil, problems: [], anchors: [:]))
-            return ParsedFile(path: file.path, prompt: empty, lineIndex: LineIndex(bytes), templates: [],
+            let lineIndex = LineIndex(bytes)
+            return ParsedFile(path: file.path, prompt: empty, lineIndex: lineIndex, templates: [],
                               encodingProblem: ("the file contains a NUL byte at offset \(nul): it is binary, not a prompt file",
-                                                TextRange(start: nul, end: nul + 1)))
+                                                TextRange(start: nul, end: nul + 1)),
+                              invalidUTF8Offset: nil, suppressions: Suppressions(bytes: bytes, lineIndex: lineIndex))
         }
         let prompt = PromptFileReader.read(bytes)
         var templates: [ParsedTemplate] = []
@@ -51,7 +57,10 @@ public struct ParsedFile: Sendable {
                 templates.append(ParsedTemplate(source: c, template: Template(c.text), role: m.role?.value))
             }
         }
-        return ParsedFile(path: file.path, prompt: prompt, lineIndex: LineIndex(bytes), templates: templates, encodingProblem: nil)
+        let lineIndex = LineIndex(bytes)
+        return ParsedFile(path: file.path, prompt: prompt, lineIndex: lineIndex, templates: templates, encodingProblem: nil,
+                          invalidUTF8Offset: UTF8Validation.firstInvalidOffset(bytes),
+                          suppressions: Suppressions(bytes: bytes, lineIndex: lineIndex))
     }
 }
 

@@ -16,13 +16,15 @@ struct Terminal {
 
     func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
     func bold(_ s: String) -> String { paint(s, "1") }
-    func severity(_ s: Severity) -> String {
+    static func colorCode(_ s: Severity) -> String {
         switch s {
-        case .error: paint("error", "1;31")
-        case .warning: paint("warning", "1;33")
-        case .info: paint("info", "1;36")
+        case .error: "1;31"
+        case .warning: "1;33"
+        case .info: "1;36"
         }
     }
+
+    func severity(_ s: Severity) -> String { paint(s.rawValue, Terminal.colorCode(s)) }
 }
 
 /// Human output: rustc-style code frames.
@@ -47,8 +49,7 @@ enum HumanOutput {
         let underlined = lineText(file.bytes, TextRange(start: caretStart, end: underlineEnd))
         let pad = (cutStart ? " " : "") + String(prefix.unicodeScalars.map { $0 == "\t" ? "\t" : " " })
         let carets = String(repeating: "^", count: max(1, underlined.unicodeScalars.count))
-        let caretColor = d.severity == .error ? "1;31" : d.severity == .warning ? "1;33" : "1;36"
-        out += "\(gutter) \(t.paint("|", "34")) \(pad)\(t.paint(carets, caretColor))\n"
+        out += "\(gutter) \(t.paint("|", "34")) \(pad)\(t.paint(carets, Terminal.colorCode(d.severity)))\n"
         if let help = d.help { out += "\(gutter) \(t.paint("=", "34")) \(t.bold("help")): \(help)\n" }
         for r in d.related {
             out += "\(gutter) \(t.paint("=", "34")) \(t.bold("note")): \(r.message) at \(r.path)\(relatedPosition(r, lineIndexes))\n"
@@ -94,8 +95,8 @@ enum HumanOutput {
 enum JSONReport {
     static let formatVersion = 1
 
-    static func position(_ file: ParsedFile, _ offset: Int) -> Value {
-        let (l, c) = file.lineIndex.position(of: offset)
+    static func position(_ lineIndex: LineIndex, _ offset: Int) -> Value {
+        let (l, c) = lineIndex.position(of: offset)
         return .object(OrderedObject([("line", .int(l)), ("column", .int(c)), ("offset", .int(offset))]))
     }
 
@@ -108,18 +109,16 @@ enum JSONReport {
         o["severity"] = .string(d.severity.rawValue)
         o["message"] = .string(d.message)
         o["help"] = d.help.map(Value.string) ?? .null
-        o["start"] = position(file, d.range.start)
-        o["end"] = position(file, d.range.end)
+        o["start"] = position(file.lineIndex, d.range.start)
+        o["end"] = position(file.lineIndex, d.range.end)
         o["url"] = .string(d.rule.documentationURL)
         o["related"] = .array(d.related.map { r in
             var ro = OrderedObject()
             ro["file"] = .string(r.path)
             ro["message"] = .string(r.message)
             if let li = lineIndexes[r.path] {
-                let (sl, sc) = li.position(of: r.range.start)
-                let (el, ec) = li.position(of: r.range.end)
-                ro["start"] = .object(OrderedObject([("line", .int(sl)), ("column", .int(sc)), ("offset", .int(r.range.start))]))
-                ro["end"] = .object(OrderedObject([("line", .int(el)), ("column", .int(ec)), ("offset", .int(r.range.end))]))
+                ro["start"] = position(li, r.range.start)
+                ro["end"] = position(li, r.range.end)
             }
             return .object(ro)
         })

@@ -58,11 +58,9 @@ struct LoadedWorkspace {
         return gitRoot ?? URL(fileURLWithPath: fm.currentDirectoryPath)
     }
 
-    static func relativePath(_ url: URL, to root: URL) -> String {
-        let p = url.standardizedFileURL.path
-        let r = root.standardizedFileURL.path
-        if p.hasPrefix(r + "/") { return String(p.dropFirst(r.count + 1)) }
-        return p
+    /// `path` relative to the folder `base` when it lies inside it, else unchanged.
+    static func relativePath(_ path: String, to base: String) -> String {
+        path.hasPrefix(base + "/") ? String(path.dropFirst(base.count + 1)) : path
     }
 
     /// Prompt files under `dir` that the configuration includes, sorted by path.
@@ -99,8 +97,7 @@ struct LoadedWorkspace {
                     continue
                 }
                 guard isPromptFileName(name) || !defaultInclude else { continue }
-                let relative = path.hasPrefix(rootPath + "/") ? String(path.dropFirst(rootPath.count + 1)) : path
-                if configuration.includes(relativePath: relative) { out.append(path) }
+                if configuration.includes(relativePath: relativePath(path, to: rootPath)) { out.append(path) }
             }
         }
         return out.sorted().map { URL(fileURLWithPath: $0) }
@@ -124,7 +121,8 @@ struct LoadedWorkspace {
             let (c, problems) = Configuration.parse(bytes)
             configuration = c
             let li = LineIndex(bytes)
-            configProblems = problems.map { (display(configURL, cwd: cwd), $0, li) }
+            let shown = relativePath(configURL.standardizedFileURL.path, to: cwd.standardizedFileURL.path)
+            configProblems = problems.map { (shown, $0, li) }
         } else if let configPath {
             throw UsageError("\(configPath): configuration file not found")
         }
@@ -160,10 +158,7 @@ struct LoadedWorkspace {
         let targetPaths = Set(targetURLs.map(\.path))
         let cwdPath = cwd.standardizedFileURL.path
         // Files are read and parsed on all cores; a file that cannot be read stops the command.
-        let shownPaths: [String] = ordered.map { u in
-            let p = u.path
-            return p.hasPrefix(cwdPath + "/") ? String(p.dropFirst(cwdPath.count + 1)) : p
-        }
+        let shownPaths = ordered.map { relativePath($0.path, to: cwdPath) }
         let orderedPaths = ordered.map(\.path)
         let results: [Result<ParsedFile, UsageError>] = Parallel.map(Array(orderedPaths.indices)) { i in
             do {
@@ -184,9 +179,5 @@ struct LoadedWorkspace {
         }
         return LoadedWorkspace(root: root, configuration: configuration, configurationProblems: configProblems,
                                workspace: Workspace(files: parsed), targets: targets)
-    }
-
-    static func display(_ url: URL, cwd: URL) -> String {
-        relativePath(url, to: cwd)
     }
 }

@@ -120,7 +120,7 @@ public struct PromptFile: Sendable {
 /// A problem in the file's structure, found while reading it.
 public struct SchemaIssue: Sendable {
     public enum Kind: String, Sendable {
-        case yamlSyntax, encoding, unknownKey, missingKey, invalidType, invalidValue, invalidSemver
+        case yamlSyntax, encoding, limitExceeded, unknownKey, missingKey, invalidType, invalidValue, invalidSemver
         case conflictingBody, unquotedTemplate, duplicateKey
     }
     public let kind: Kind

@@ -18,7 +18,12 @@ public enum PromptFileReader {
     public static func read(_ document: YAMLDocument) -> PromptFile {
         var file = PromptFile(document: document)
         for problem in document.problems {
-            file.issues.append(SchemaIssue(problem.kind == .encoding ? .encoding : .yamlSyntax, problem.message, problem.range))
+            let kind: SchemaIssue.Kind = switch problem.kind {
+            case .encoding: .encoding
+            case .nestingTooDeep: .limitExceeded
+            case .syntax, .multipleDocuments: .yamlSyntax
+            }
+            file.issues.append(SchemaIssue(kind, problem.message, problem.range))
         }
         guard let root = document.root else {
             if document.problems.isEmpty {

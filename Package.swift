@@ -24,6 +24,9 @@ let package = Package(
         .target(name: "CoreSupport", linkerSettings: [.linkedLibrary("m")]),
         .target(name: "PromptSyntax", dependencies: ["CYAML", "CoreSupport"]),
         .target(name: "Mustache", dependencies: ["CoreSupport"]),
+        // Tokenizer data (rank files, Unicode 16.0 classes) compiled into the binary with #embed.
+        .target(name: "CTokenizerData", exclude: ["data"]),
+        .target(name: "Tokenizer", dependencies: ["CTokenizerData"]),
         .target(name: "Analysis", dependencies: ["CoreSupport", "PromptSyntax", "Mustache"]),
         .target(
             name: "PromptKitCLI",
@@ -37,6 +40,11 @@ let package = Package(
             name: "promptkit-bench",
             dependencies: ["Analysis", "CoreSupport"],
             path: "Benchmarks/promptkit-bench"
+        ),
+        .executableTarget(
+            name: "promptkit-tokenizer-bench",
+            dependencies: ["Tokenizer"],
+            path: "Benchmarks/tokenizer-bench"
         ),
         .testTarget(name: "CoreSupportTests", dependencies: ["CoreSupport"]),
         .testTarget(name: "PromptSyntaxTests", dependencies: ["PromptSyntax", "CoreSupport"]),

@@ -27,11 +27,12 @@ let package = Package(
         // Tokenizer data (rank files, Unicode 16.0 classes) compiled into the binary with #embed.
         .target(name: "CTokenizerData", exclude: ["data"]),
         .target(name: "Tokenizer", dependencies: ["CTokenizerData"]),
-        .target(name: "Analysis", dependencies: ["CoreSupport", "PromptSyntax", "Mustache"]),
+        .target(name: "ModelCatalog", dependencies: ["CTokenizerData", "CoreSupport", "Tokenizer"]),
+        .target(name: "Analysis", dependencies: ["CoreSupport", "PromptSyntax", "Mustache", "Tokenizer", "ModelCatalog"]),
         .target(
             name: "PromptKitCLI",
             dependencies: [
-                "Analysis", "CoreSupport", "PromptSyntax", "Mustache",
+                "Analysis", "CoreSupport", "PromptSyntax", "Mustache", "Tokenizer", "ModelCatalog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

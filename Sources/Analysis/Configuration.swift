@@ -1,3 +1,4 @@
+import ModelCatalog
 import CoreSupport
 import PromptSyntax
 
@@ -21,6 +22,9 @@ public struct Configuration: Sendable {
     public var select: [String]?
     public var ignore: [String] = []
     public var severity: [String: Severity] = [:]
+    /// The built-in model catalog with `models:` applied.
+    public var models: ModelCatalog = .builtIn
+    public var tokens = TokenSettings()
 
     public init() {}
 
@@ -85,10 +89,33 @@ public struct Configuration: Sendable {
                         problems.append(Problem(message: "unknown key `rules.\(rk)` (expected select, ignore, severity)", range: r.key.range))
                     }
                 }
-            case "models", "registry", "evaluation", "tokens":
+            case "models":
+                guard let items = p.value.sequence else {
+                    problems.append(Problem(message: "`models` must be a list of model entries (see docs/models.md)", range: p.value.range))
+                    continue
+                }
+                for (index, item) in items.enumerated() {
+                    let value = YAMLValues.value(of: item, in: doc).value
+                    let (updated, entryProblems) = config.models.applying([value], firstIndex: index)
+                    config.models = updated
+                    for message in entryProblems { problems.append(Problem(message: message, range: item.range)) }
+                }
+            case "tokens":
+                for t in p.value.mapping ?? [] {
+                    guard t.key.scalar?.value == "context_warning_ratio" else {
+                        problems.append(Problem(message: "unknown key `tokens.\(t.key.scalar?.value ?? "?")` (expected context_warning_ratio)", range: t.key.range))
+                        continue
+                    }
+                    switch t.value.scalar?.resolved {
+                    case .double(let d)? where d > 0 && d <= 1: config.tokens.contextWarningRatio = d
+                    case .int(1)?: config.tokens.contextWarningRatio = 1
+                    default: problems.append(Problem(message: "`tokens.context_warning_ratio` must be a number in (0, 1]", range: t.value.range))
+                    }
+                }
+            case "registry", "evaluation":
                 break  // sections owned by other subsystems
             default:
-                let suggestion = DidYouMean.suggestion(for: key, among: ["include", "exclude", "rules"])
+                let suggestion = DidYouMean.suggestion(for: key, among: ["include", "exclude", "rules", "models", "tokens"])
                 problems.append(Problem(message: "unknown key `\(key)` in promptkit.yaml" + (suggestion.map { "; did you mean `\($0)`?" } ?? ""),
                                         range: p.key.range))
             }

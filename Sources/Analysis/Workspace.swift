@@ -1,3 +1,4 @@
+import ModelCatalog
 import CoreSupport
 import Mustache
 import PromptSyntax
@@ -70,8 +71,14 @@ public struct Workspace: Sendable {
     public let files: [ParsedFile]
     private let indexByName: [String: [Int]]
 
-    public init(files: [ParsedFile]) {
+    /// The model catalog token rules look models up in (built-in plus promptkit.yaml's `models:`).
+    public var models: ModelCatalog
+    public var tokenSettings: TokenSettings
+
+    public init(files: [ParsedFile], models: ModelCatalog = .builtIn, tokenSettings: TokenSettings = TokenSettings()) {
         self.files = files
+        self.models = models
+        self.tokenSettings = tokenSettings
         var index: [String: [Int]] = [:]
         for (i, f) in files.enumerated() {
             if let n = f.name { index[n, default: []].append(i) }

@@ -13,3 +13,9 @@ const uint8_t pk_o200k_base_bpe[] = {
 #embed "data/o200k_base.bpe"
 };
 const size_t pk_o200k_base_bpe_size = sizeof(pk_o200k_base_bpe);
+
+// The model catalog (catalog/models.json), parsed by the ModelCatalog module.
+const uint8_t pk_models_json[] = {
+#embed "../../catalog/models.json"
+};
+const size_t pk_models_json_size = sizeof(pk_models_json);

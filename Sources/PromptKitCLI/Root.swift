@@ -10,10 +10,12 @@ public struct PromptKitCommand: ParsableCommand {
           promptkit lint prompts/                 check every prompt file under prompts/
           promptkit lint --format json . > report.json
           promptkit render prompts/triage.prompt.yaml --sample angry
+          promptkit tokens prompts/triage.prompt.yaml   tokens and cost across models
+          promptkit models                        the model catalog
           promptkit rule PK301                    explain a rule
         """,
         version: "0.1.0",
-        subcommands: [LintCommand.self, RenderCommand.self, RuleCommand.self, RulesCommand.self]
+        subcommands: [LintCommand.self, RenderCommand.self, TokensCommand.self, ModelsCommand.self, RuleCommand.self, RulesCommand.self]
     )
 
     public init() {}

@@ -103,6 +103,34 @@ struct LoadedWorkspace {
         return out.sorted().map { URL(fileURLWithPath: $0) }
     }
 
+    /// The configuration that applies at `path` (nil: the current folder), for commands that need
+    /// only the configuration (`models`, `tokens` on plain text).
+    static func loadConfiguration(near path: String?, configPath: String?) throws -> Configuration {
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let start = path.map { URL(fileURLWithPath: $0, relativeTo: cwd).deletingLastPathComponent() } ?? cwd
+        let root = configPath.map { URL(fileURLWithPath: $0, relativeTo: cwd).deletingLastPathComponent() } ?? findRoot(from: start)
+        let (configuration, problems) = try readConfiguration(root: root, configPath: configPath, cwd: cwd)
+        for (path, problem, lineIndex) in problems {
+            let (line, column) = lineIndex.position(of: problem.range.start)
+            printError("\(path):\(line):\(column): warning: \(problem.message)")
+        }
+        return configuration
+    }
+
+    static func readConfiguration(root: URL, configPath: String?, cwd: URL) throws
+        -> (Configuration, [(path: String, problem: Configuration.Problem, lineIndex: LineIndex)]) {
+        let configURL = configPath.map { URL(fileURLWithPath: $0, relativeTo: cwd) } ?? root.appendingPathComponent(Configuration.fileName)
+        guard FileManager.default.fileExists(atPath: configURL.path) else {
+            if let configPath { throw UsageError("\(configPath): configuration file not found") }
+            return (Configuration(), [])
+        }
+        let bytes = try FileInput.read(configURL.path)
+        let (configuration, problems) = Configuration.parse(bytes)
+        let lineIndex = LineIndex(bytes)
+        let shown = relativePath(configURL.standardizedFileURL.path, to: cwd.standardizedFileURL.path)
+        return (configuration, problems.map { (shown, $0, lineIndex) })
+    }
+
     /// Loads the workspace around `paths` (files, directories or `-`).
     static func load(paths: [String], configPath: String?) throws -> LoadedWorkspace {
         let fm = FileManager.default
@@ -112,20 +140,7 @@ struct LoadedWorkspace {
         var isDir: ObjCBool = false
         if fm.fileExists(atPath: start.path, isDirectory: &isDir), !isDir.boolValue { start = start.deletingLastPathComponent() }
         let root = configPath.map { URL(fileURLWithPath: $0, relativeTo: cwd).deletingLastPathComponent() } ?? findRoot(from: start)
-
-        var configuration = Configuration()
-        var configProblems: [(String, Configuration.Problem, LineIndex)] = []
-        let configURL = configPath.map { URL(fileURLWithPath: $0, relativeTo: cwd) } ?? root.appendingPathComponent(Configuration.fileName)
-        if fm.fileExists(atPath: configURL.path) {
-            let bytes = try FileInput.read(configURL.path)
-            let (c, problems) = Configuration.parse(bytes)
-            configuration = c
-            let li = LineIndex(bytes)
-            let shown = relativePath(configURL.standardizedFileURL.path, to: cwd.standardizedFileURL.path)
-            configProblems = problems.map { (shown, $0, li) }
-        } else if let configPath {
-            throw UsageError("\(configPath): configuration file not found")
-        }
+        let (configuration, configProblems) = try readConfiguration(root: root, configPath: configPath, cwd: cwd)
 
         // The whole workspace is indexed so partials and duplicate names resolve across it; target
         // directories inside the root are filtered from that one listing instead of walked again.
@@ -178,6 +193,6 @@ struct LoadedWorkspace {
             targets.append(parsed.count - 1)
         }
         return LoadedWorkspace(root: root, configuration: configuration, configurationProblems: configProblems,
-                               workspace: Workspace(files: parsed), targets: targets)
+                               workspace: Workspace(files: parsed, models: configuration.models, tokenSettings: configuration.tokens), targets: targets)
     }
 }

@@ -95,6 +95,8 @@ public struct PromptFile: Sendable {
     public var fallbackModels: [Located<String>] = []
     public var params: YAMLNode?
     public var maxTokens: Located<Int>?
+    /// `budget.max_prompt_tokens`: the most tokens the rendered prompt may take.
+    public var maxPromptTokens: Located<Int>?
     public var variables: [VariableDeclaration] = []
     public var variablesNode: YAMLNode?
     public var template: TemplateSource?

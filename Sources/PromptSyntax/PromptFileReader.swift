@@ -157,6 +157,13 @@ public enum PromptFileReader {
         if let budget = root["budget"] {
             if let bp = budget.mapping {
                 reader.checkKeys(bp, allowed: ["max_prompt_tokens"], context: "budget")
+                if let limit = bp.first(where: { $0.key.scalar?.value == "max_prompt_tokens" })?.value {
+                    if case .int(let n) = limit.scalar?.resolved ?? .null, n > 0 {
+                        file.maxPromptTokens = Located(n, limit.range)
+                    } else {
+                        reader.issue(.invalidType, "`budget.max_prompt_tokens` must be a positive integer", limit.range)
+                    }
+                }
             } else {
                 reader.issue(.invalidType, "`budget` must be a mapping, not \(budget.kindDescription)", budget.range)
             }

@@ -10,10 +10,104 @@ extension Vocabulary {
         if length == 1 { emit(byteRanks[Int(p[0])]); return }
         let whole = rank(p, length)
         if whole != .max { emit(whole); return }
+        if length >= Self.chunkedThreshold {
+            mergeChunked(p, length, emit)
+        } else {
+            merge(p, length, emit)
+        }
+    }
+
+    /// The merge procedure alone, without the whole-piece lookup (tiktoken's `byte_pair_encode`
+    /// minus its caller's shortcut).
+    @inline(__always)
+    private func merge(_ p: UnsafePointer<UInt8>, _ length: Int, _ emit: (UInt32) -> Void) {
         if length < 100 {
             mergeSmall(p, length, emit)
         } else {
             mergeLarge(p, length, emit)
+        }
+    }
+
+    static let chunkedThreshold = 100
+    static let chunkLength = 128
+
+    /// Long pieces (a megabyte of one letter, of spaces, base64 without line breaks) in linear
+    /// time. A heap over the whole piece is O(n log n) with a cache miss per level; instead the
+    /// piece is merged in 256-byte chunks, each chunk joined to what came before where that
+    /// provably changes nothing.
+    ///
+    /// Why joining is exact: call tokens t1, t2 *compatible* when merging the bytes of t1 + t2
+    /// yields exactly [t1, t2]. For vocabularies built by BPE training (cl100k_base and o200k_base
+    /// are), a token sequence in which every adjacent pair is compatible is the BPE encoding of
+    /// its bytes (GitHub's `bpe` crate, "Corollary IIa/IIb" in its README, which also checks it
+    /// against tiktoken on both vocabularies). Pairs inside one merge's output are compatible, so
+    /// each new chunk is merged together with the last token before it (the window), and the
+    /// window's first token is checked against the token before the window. When the check fails
+    /// the window reaches back one more token. The parity harness covers pieces up to 64 KB.
+    private func mergeChunked(_ p: UnsafePointer<UInt8>, _ n: Int, _ emit: (UInt32) -> Void) {
+        var tokens: [UInt32] = []
+        var starts: [Int] = []
+        var window: [UInt32] = []
+        // A run of one repeated character (spaces, "=====", newlines) produces the same window
+        // bytes over and over once the last token stops growing; reuse the previous merge then.
+        var previousWindow: (start: Int, length: Int) = (0, 0)
+        var previousCheck: (a: UInt32, b: UInt32, result: Bool) = (.max, .max, false)
+        func isCompatible(_ a: UInt32, _ b: UInt32) -> Bool {
+            if previousCheck.a != a || previousCheck.b != b { previousCheck = (a, b, compatible(a, b)) }
+            return previousCheck.result
+        }
+        tokens.reserveCapacity(n / 3)
+        starts.reserveCapacity(n / 3)
+        var end = 0
+        while end < n {
+            let chunkEnd = min(end + Self.chunkLength, n)
+            var k = tokens.count - 1  // the window starts at token k (the whole text when k < 0)
+            while true {
+                let windowStart = k >= 0 ? starts[k] : 0
+                let windowLength = chunkEnd - windowStart
+                if windowLength != previousWindow.length || previousWindow.start == windowStart
+                    || !Self.equal(p + windowStart, p + previousWindow.start, windowLength) {
+                    window.removeAll(keepingCapacity: true)
+                    merge(p + windowStart, windowLength) { window.append($0) }
+                    previousWindow = (windowStart, windowLength)
+                }
+                if k <= 0 || window.isEmpty || isCompatible(tokens[k - 1], window[0]) {
+                    let keep = max(k, 0)
+                    tokens.removeSubrange(keep...)
+                    starts.removeSubrange(keep...)
+                    var offset = windowStart
+                    for id in window {
+                        tokens.append(id)
+                        starts.append(offset)
+                        offset += tokenBytes(Int(id)).count
+                    }
+                    break
+                }
+                k -= 1
+            }
+            end = chunkEnd
+        }
+        for id in tokens { emit(id) }
+    }
+
+    /// Whether merging the bytes of `a` followed by `b` yields exactly [a, b].
+    private func compatible(_ a: UInt32, _ b: UInt32) -> Bool {
+        let first = tokenBytes(Int(a))
+        let second = tokenBytes(Int(b))
+        let total = first.count + second.count
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: total) { buffer in
+            guard let base = buffer.baseAddress, let firstBase = first.baseAddress, let secondBase = second.baseAddress else {
+                return false
+            }
+            base.initialize(from: firstBase, count: first.count)
+            (base + first.count).initialize(from: secondBase, count: second.count)
+            var index = 0
+            var matches = true
+            merge(UnsafePointer(base), total) { id in
+                if index == 0 { matches = matches && id == a } else if index == 1 { matches = matches && id == b } else { matches = false }
+                index += 1
+            }
+            return matches && index == 2
         }
     }
 

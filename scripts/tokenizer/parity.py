@@ -202,7 +202,9 @@ def main():
                 text = case.decode("utf-8", "replace")
                 try:
                     expected = enc.encode_ordinary(text)
-                except Exception as e:  # tiktoken's own limits; see the module docstring
+                except BaseException as e:  # tiktoken's own limits (pyo3 panics are BaseExceptions)
+                    if isinstance(e, KeyboardInterrupt):
+                        raise
                     skipped += 1
                     print(f"  {name}: tiktoken failed ({type(e).__name__}) on a {len(case)}-byte case; skipped")
                     continue

@@ -11,6 +11,10 @@ extern const size_t pk_cl100k_base_bpe_size;
 extern const uint8_t pk_o200k_base_bpe[];
 extern const size_t pk_o200k_base_bpe_size;
 
+// The model catalog, catalog/models.json.
+extern const uint8_t pk_models_json[];
+extern const size_t pk_models_json_size;
+
 // Unicode 16.0 character classes for the pre-tokenizers: class = blocks[index[cp >> 7] * 128 + (cp & 127)].
 extern const uint16_t pk_unicode_class_index[8704];
 extern const uint8_t pk_unicode_class_blocks[];
@@ -29,6 +33,11 @@ static inline const uint8_t *pk_rank_file(int which, size_t *size) {
     if (which == 0) { *size = pk_cl100k_base_bpe_size; return pk_cl100k_base_bpe; }
     *size = pk_o200k_base_bpe_size;
     return pk_o200k_base_bpe;
+}
+
+static inline const uint8_t *pk_models_json_data(size_t *size) {
+    *size = pk_models_json_size;
+    return pk_models_json;
 }
 
 #endif

@@ -59,5 +59,10 @@ let package = Package(
         ),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "PromptSyntax", "Mustache", "CoreSupport"]),
         .testTarget(name: "CLITests", dependencies: ["PromptKitCLI"]),
+        .testTarget(
+            name: "TokenizerTests",
+            dependencies: ["Tokenizer", "ModelCatalog"],
+            exclude: ["Resources"]
+        ),
     ]
 )

@@ -25,3 +25,6 @@ fi
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/pip install -q --disable-pip-version-check -r tests/python/requirements.txt
 .venv/bin/python -m pytest -q tests/python
+
+# Token ids against tiktoken on the CI corpus (the full run: scripts/tokenizer/parity.py).
+PROMPTKIT_TOKENIZER_BENCH=.build/debug/promptkit-tokenizer-bench .venv/bin/python scripts/tokenizer/parity.py --quick

@@ -95,7 +95,7 @@ public enum TokenRules {
                                       at: modelID.range,
                                       help: "shorten the prompt, lower params.max_tokens, or use a model with a larger window"))
             } else if Double(used) > ratio * Double(window) {
-                let percent = Int((Double(used) * 100 / Double(window)).rounded())
+                let percent = Int(Double(used) * 100 / Double(window))  // truncated: never shows 100% while it fits
                 out.append(Diagnostic(contextWindowNearLimit,
                                       "\(parts) is \(percent)% of \(model.id)'s context window of \(window) tokens\(sample)\(estimate)",
                                       at: modelID.range,

@@ -29,6 +29,21 @@ struct Terminal {
 
 /// Human output: rustc-style code frames.
 enum HumanOutput {
+    /// Lines of a text table: each column as wide as its widest cell, the first `leftAligned`
+    /// columns padded on the right (names), the others on the left (figures); the header row bold.
+    static func table(_ rows: [[String]], leftAligned: Int, separator: String, indent: String = "", terminal t: Terminal) -> [String] {
+        let columns = rows.map(\.count).max() ?? 0
+        let widths = (0..<columns).map { col in rows.map { col < $0.count ? $0[col].count : 0 }.max() ?? 0 }
+        return rows.enumerated().map { i, row in
+            let cells = row.enumerated().map { col, cell in
+                let fill = String(repeating: " ", count: widths[col] - cell.count)
+                return col < leftAligned ? cell + fill : fill + cell
+            }
+            let line = indent + cells.joined(separator: separator)
+            return i == 0 ? t.bold(line) : line
+        }
+    }
+
     static func frame(_ d: Diagnostic, file: ParsedFile, lineIndexes: [String: LineIndex], terminal t: Terminal) -> String {
         let (line, column) = file.lineIndex.position(of: d.range.start)
         var out = "\(t.severity(d.severity))\(t.bold("[\(d.rule.code)]")) \(d.rule.name): \(t.bold(d.message))\n"

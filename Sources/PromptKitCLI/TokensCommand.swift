@@ -271,14 +271,7 @@ struct TokensCommand: ParsableCommand {
                 info.contextWindow.map { String(format: "%.1f%%", Double(c.total + (reserved ?? 0)) * 100 / Double($0)) } ?? "—",
             ])
         }
-        let widths = (0..<header.count).map { col in rows.map { $0[col].count }.max() ?? 0 }
-        for (i, row) in rows.enumerated() {
-            let cells = row.enumerated().map { col, cell in
-                col == 0 ? cell.padding(toLength: widths[col], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[col] - cell.count) + cell
-            }
-            let line = "  " + cells.joined(separator: "   ")
-            lines.append(i == 0 ? t.bold(line) : line)
-        }
+        lines += HumanOutput.table(rows, leftAligned: 1, separator: "   ", indent: "  ", terminal: t)
         if table.contains(where: { $0.tokenizer.isEstimate }) {
             lines.append("  ~ estimate: the model's tokenizer is not public (see `promptkit models`)")
         }
@@ -376,13 +369,7 @@ struct ModelsCommand: ParsableCommand {
                 m.asOf ?? "—",
             ])
         }
-        let widths = (0..<rows[0].count).map { col in rows.map { $0[col].count }.max() ?? 0 }
-        for (i, row) in rows.enumerated() {
-            let line = row.enumerated().map { col, cell in
-                col < 3 ? cell.padding(toLength: widths[col], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[col] - cell.count) + cell
-            }.joined(separator: "  ")
-            print(i == 0 ? t.bold(line) : line)
-        }
+        for line in HumanOutput.table(rows, leftAligned: 3, separator: "  ", terminal: t) { print(line) }
         print("~ estimate: no public tokenizer; counts use the named encoding")
     }
 }

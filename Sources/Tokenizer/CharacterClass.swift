@@ -19,8 +19,6 @@ enum CharacterClass {
     static let lowerish: UInt8 = 32
     /// `\r` or `\n`
     static let newline: UInt8 = 64
-
-    static func of(scalar: UInt32) -> UInt8 { pk_unicode_class(scalar) }
 }
 
 /// Reads classes out of valid UTF-8. The pre-tokenizers only ever see valid UTF-8

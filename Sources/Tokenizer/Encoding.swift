@@ -1,3 +1,4 @@
+import CTokenizerData
 import Synchronization
 
 /// A BPE encoding: tiktoken's `cl100k_base` or `o200k_base`, with token ids identical to
@@ -53,9 +54,6 @@ public final class Encoding: Sendable {
             specialTokens = ["<|endoftext|>": 199999, "<|endofprompt|>": 200018]
         }
     }
-
-    /// Number of ordinary (mergeable) tokens; ids below this are byte sequences.
-    public var ordinaryTokenCount: Int { vocabulary.count }
 
     // MARK: Encoding
 
@@ -129,37 +127,11 @@ public final class Encoding: Sendable {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
         var reader = PlainReader(base: base, count: buffer.count)
         var start = 0
-        switch pattern {
-        case .cl100k:
-            while start < buffer.count {
-                let end = PreTokenizerPattern.cl100kPieceEnd(start, &reader)
-                vocabulary.encodePiece(base + start, end - start, emit)
-                start = end
-            }
-        case .o200k:
-            while start < buffer.count {
-                let end = PreTokenizerPattern.o200kPieceEnd(start, &reader)
-                vocabulary.encodePiece(base + start, end - start, emit)
-                start = end
-            }
+        while start < buffer.count {
+            let end = pattern.pieceEnd(at: start, &reader)
+            vocabulary.encodePiece(base + start, end - start, emit)
+            start = end
         }
-    }
-
-    /// The pieces of valid UTF-8 text as byte ranges, for callers that show token boundaries.
-    public func pieces(_ text: String) -> [Range<Int>] {
-        var ranges: [Range<Int>] = []
-        var text = text
-        text.withUTF8 { buffer in
-            guard let base = buffer.baseAddress else { return }
-            var reader = PlainReader(base: base, count: buffer.count)
-            var start = 0
-            while start < buffer.count {
-                let end = pattern.pieceEnd(at: start, &reader)
-                ranges.append(start..<end)
-                start = end
-            }
-        }
-        return ranges
     }
 
     // MARK: Decoding
@@ -188,8 +160,6 @@ private func pk_rank_file_pointer(_ name: Encoding.Name, _ size: inout Int) -> U
     // The C arrays are static data; a nil pointer would be a build error, not an input error.
     return pointer!
 }
-
-import CTokenizerData
 
 /// Turning arbitrary bytes into the text tiktoken would see.
 public enum TokenizerInput {

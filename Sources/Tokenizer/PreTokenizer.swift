@@ -140,10 +140,16 @@ public enum PreTokenizerPattern: Sendable {
     /// The end of the run of scalars having any of `bits`, starting at `p`.
     @inline(__always)
     static func run<R: PieceReader>(from p: Int, of bits: UInt8, _ r: inout R) -> Int {
+        run(from: p, &r) { $0 & bits != 0 }
+    }
+
+    /// The end of the run of scalars whose class bits satisfy `belongs`, starting at `p`.
+    @inline(__always)
+    static func run<R: PieceReader>(from p: Int, _ r: inout R, while belongs: (UInt8) -> Bool) -> Int {
         var q = p
         while r.has(q) {
             let (c, l) = r.scalarClass(q)
-            if c & bits == 0 { break }
+            if !belongs(c) { break }
             q += l
         }
         return q
@@ -177,24 +183,11 @@ public enum PreTokenizerPattern: Sendable {
             // Without the space the class would have to match the space itself, which it cannot.
             return nil
         }
-        var q = run(excluding: other, from: p, &r)
+        var q = run(from: p, &r) { $0 & other == 0 }
         while r.has(q) {
             let b = r.byte(q)
             guard b == 0x0A || b == 0x0D || (alsoSlash && b == UInt8(ascii: "/")) else { break }
             q += 1
-        }
-        return q
-    }
-
-    /// The end of the run of scalars having none of `bits`, starting at `p` (whose first scalar
-    /// is known to qualify).
-    @inline(__always)
-    static func run<R: PieceReader>(excluding bits: UInt8, from p: Int, _ r: inout R) -> Int {
-        var q = p
-        while r.has(q) {
-            let (c, l) = r.scalarClass(q)
-            if c & bits != 0 { break }
-            q += l
         }
         return q
     }

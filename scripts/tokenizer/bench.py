@@ -15,8 +15,8 @@ docs/benchmarks.md records the results.
 import argparse, json, os, random, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tiktoken_env import ROOT, ENCODINGS, seed_cache  # noqa: E402
-import parity  # noqa: E402  (seeds the cache and imports tiktoken)
+from tiktoken_env import ENCODINGS  # noqa: E402
+import parity  # noqa: E402  (seeds tiktoken's cache before importing it)
 
 import tiktoken  # noqa: E402
 

@@ -29,10 +29,18 @@ let package = Package(
         .target(name: "Tokenizer", dependencies: ["CTokenizerData"]),
         .target(name: "ModelCatalog", dependencies: ["CTokenizerData", "CoreSupport", "Tokenizer"]),
         .target(name: "Analysis", dependencies: ["CoreSupport", "PromptSyntax", "Mustache", "Tokenizer", "ModelCatalog"]),
+        // Workspace discovery on disk, shared by the CLI and the language server.
+        .target(name: "Project", dependencies: ["Analysis"]),
+        // JSON-RPC and LSP types: only the server imports this.
+        .target(name: "LanguageServerProtocol", dependencies: ["CoreSupport"]),
+        .target(
+            name: "LanguageServer",
+            dependencies: ["LanguageServerProtocol", "Analysis", "Project", "CoreSupport", "PromptSyntax", "Mustache", "Tokenizer", "ModelCatalog"]
+        ),
         .target(
             name: "PromptKitCLI",
             dependencies: [
-                "Analysis", "CoreSupport", "PromptSyntax", "Mustache", "Tokenizer", "ModelCatalog",
+                "Analysis", "CoreSupport", "PromptSyntax", "Mustache", "Tokenizer", "ModelCatalog", "Project", "LanguageServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

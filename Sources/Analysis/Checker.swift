@@ -94,6 +94,8 @@ struct VariableChecker {
     /// Where problems inside an expanded partial are reported in this file: the outermost tag.
     var reportSite: (tag: TextRange, source: TemplateSource, partial: String)?
     var partialProblemsReported: Set<String> = []
+    /// Every name written in this file's own templates (not inside expanded partials), resolved.
+    var occurrences: [NameOccurrence] = []
 
     init(file: ParsedFile, workspace: Workspace) {
         self.file = file
@@ -164,6 +166,10 @@ struct VariableChecker {
                 if p.dynamic {
                     _ = resolve(p.name, tag: p.tag, scopes: scopes, source: source, partialFile: partialFile)
                 } else {
+                    if partialFile == nil {
+                        occurrences.append(NameOccurrence(kind: .partial, text: p.name.text, range: source.fileRange(p.name.range),
+                                                          rootRange: source.fileRange(p.name.range), rootVariable: nil, tag: source.fileRange(p.tag)))
+                    }
                     expandPartial(p, source: source, partialFile: partialFile, scopes: scopes)
                 }
                 for block in p.overrides ?? [] {
@@ -226,19 +232,32 @@ struct VariableChecker {
         var found: VariableSchema?
         var foundPath = first
         var resolvedInFreeForm = false
+        var rootVariable: String?
+        defer {
+            if partialFile == nil {
+                let rootRange = TextRange(start: name.range.start, end: name.range.start + first.utf8.count)
+                occurrences.append(NameOccurrence(kind: .variable, text: name.text, range: source.fileRange(name.range),
+                                                  rootRange: source.fileRange(rootRange), rootVariable: rootVariable,
+                                                  tag: source.fileRange(tag)))
+            }
+        }
         for scope in scopes.reversed() {
             switch scope {
             case .root:
                 if let decl = file.prompt.variable(first) {
                     used.insert(first)
                     found = decl.schema
+                    rootVariable = first
                 }
             case .object(let schema):
                 if let prop = schema.property(first) { found = prop }
             case .freeForm:
                 // Mustache would look here first; what is there is unknown, so the name is accepted.
                 resolvedInFreeForm = true
-                if file.prompt.variable(first) != nil { used.insert(first) }
+                if file.prompt.variable(first) != nil {
+                    used.insert(first)
+                    rootVariable = first
+                }
             case .scalar:
                 continue
             }

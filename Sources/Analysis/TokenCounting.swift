@@ -24,15 +24,20 @@ public struct PromptTokenCount: Sendable, Equatable {
     public let total: Int
 
     public static func count(_ rendering: PromptRendering, encoding: Encoding) -> PromptTokenCount {
-        let content = rendering.messages.map { encoding.count($0.content) }
+        count(rendering, encoding: encoding.name) { encoding.count($0) }
+    }
+
+    /// The same count with a caller-supplied counter (the language server's cache of message counts).
+    public static func count(_ rendering: PromptRendering, encoding: Encoding.Name, counter: (String) -> Int) -> PromptTokenCount {
+        let content = rendering.messages.map { counter($0.content) }
         if rendering.isTemplate {
-            return PromptTokenCount(encoding: encoding.name, contentTokens: content, total: content.reduce(0, +))
+            return PromptTokenCount(encoding: encoding, contentTokens: content, total: content.reduce(0, +))
         }
         var total = replyPriming
         for (message, tokens) in zip(rendering.messages, content) {
-            total += perMessageOverhead + encoding.count(message.role) + tokens
+            total += perMessageOverhead + counter(message.role) + tokens
         }
-        return PromptTokenCount(encoding: encoding.name, contentTokens: content, total: total)
+        return PromptTokenCount(encoding: encoding, contentTokens: content, total: total)
     }
 
     /// An upper bound on `count(rendering).total` without tokenizing: a token is at least one byte.

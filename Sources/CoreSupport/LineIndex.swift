@@ -78,4 +78,30 @@ public struct LineIndex: Sendable {
         }
         return (line, units)
     }
+
+    /// Zero-based line and zero-based column counted in UTF-8 bytes (LSP's `utf-8` position encoding).
+    public func utf8Position(of offset: Int) -> (line: Int, character: Int) {
+        let clamped = min(max(0, offset), bytes.count)
+        let line = line(containing: clamped)
+        return (line, clamped - lineStarts[line])
+    }
+
+    /// The byte offset of an LSP position. Positions past the end of a line clamp to its end and
+    /// lines past the end clamp to the end of the file, as the specification asks; a column in the
+    /// middle of a UTF-8 sequence or a surrogate pair moves to the next character boundary.
+    public func offset(line: Int, character: Int, utf16: Bool) -> Int {
+        guard line >= 0 else { return 0 }
+        guard line < lineStarts.count else { return bytes.count }
+        let range = lineRange(line)
+        var i = range.start
+        var units = 0
+        let target = max(0, character)
+        while i < range.end, units < target {
+            let b = bytes[i]
+            let length = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
+            units += utf16 ? (length == 4 ? 2 : 1) : length
+            i = min(range.end, i + length)
+        }
+        return i
+    }
 }

@@ -69,6 +69,23 @@ public final class ScalarSourceMap: Sendable {
         return TextRange(start: start, end: max(start, end))
     }
 
+    /// The value offset whose source starts at or before `fileOffset` (the inverse of
+    /// `fileRange`, for completion and hover); nil when positions are coarse or the offset lies
+    /// outside the scalar.
+    public func valueOffset(forFileOffset fileOffset: Int) -> Int? {
+        let m = mapping()
+        guard m.isExact, fileOffset >= scalarRange.start, fileOffset <= scalarRange.end else { return nil }
+        let starts = m.starts
+        if starts.isEmpty { return 0 }
+        if fileOffset >= Int(m.ends[starts.count - 1]) { return starts.count }
+        var lo = 0, hi = starts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if Int(starts[mid]) <= fileOffset { lo = mid } else { hi = mid - 1 }
+        }
+        return Int(starts[lo]) < fileOffset ? lo + 1 : lo
+    }
+
     struct Rebuild {
         var out: [UInt8] = []
         var starts: [Int32] = []

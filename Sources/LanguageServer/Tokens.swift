@@ -1,0 +1,198 @@
+import Analysis
+import CoreSupport
+import Foundation
+import LanguageServerProtocol
+import ModelCatalog
+import Synchronization
+import Tokenizer
+
+/// Token counts of rendered message texts, kept across keystrokes: typing in one message leaves
+/// the others' text unchanged, so only the edited message is counted again.
+final class TokenCountCache: Sendable {
+    private struct Key: Hashable {
+        let encoding: Encoding.Name
+        let text: String
+    }
+    private let counts = Mutex<[Key: Int]>([:])
+    static let capacity = 4096
+
+    func count(_ text: String, _ encoding: Encoding.Name) -> Int {
+        let key = Key(encoding: encoding, text: text)
+        if let hit = counts.withLock({ $0[key] }) { return hit }
+        let n = Encoding.named(encoding).count(text)
+        counts.withLock { table in
+            // Dropping everything at capacity keeps memory bounded over thousands of edits.
+            if table.count >= Self.capacity { table.removeAll(keepingCapacity: true) }
+            table[key] = n
+        }
+        return n
+    }
+}
+
+/// A document rendered with its selected sample and counted for its model.
+struct RenderedDocument {
+    let sample: String?
+    let rendering: PromptRendering
+    let model: ModelInfo?
+    let encoding: Encoding.Name
+    let count: PromptTokenCount
+    /// Set when the sample's values could not be used (the rendering then uses defaults only).
+    let dataProblem: String?
+
+    var isEstimate: Bool { model?.tokenizer.isEstimate ?? false }
+}
+
+extension LanguageServer {
+    func sampleName(for doc: OpenDocument) -> String? {
+        let samples = doc.parsed.prompt.samples.map(\.name.value)
+        if let chosen = selectedSample[doc.uri], samples.contains(chosen) { return chosen }
+        return samples.first
+    }
+
+    func render(_ doc: OpenDocument, sample: String? = nil) -> RenderedDocument {
+        let name = sample ?? sampleName(for: doc)
+        var problem: String?
+        let data: Value
+        do {
+            data = try PromptRenderer.data(for: doc.parsed, sample: name)
+        } catch {
+            problem = error.description
+            data = (try? PromptRenderer.data(for: doc.parsed, values: .object(OrderedObject()))) ?? .object(OrderedObject())
+        }
+        let ws = workspace
+        let rendering = PromptRenderer.render(doc.parsed, data: data, workspace: ws)
+        let model = doc.parsed.prompt.model.flatMap { ws.models.model($0.value) }
+        let encoding = model?.tokenizer.encoding ?? .o200kBase
+        let count = countTokens(rendering, encoding)
+        return RenderedDocument(sample: name, rendering: rendering, model: model, encoding: encoding, count: count, dataProblem: problem)
+    }
+
+    func countTokens(_ rendering: PromptRendering, _ encoding: Encoding.Name) -> PromptTokenCount {
+        PromptTokenCount.count(rendering, encoding: encoding) { tokenCache.count($0, encoding) }
+    }
+
+    /// Where each rendered message is anchored in the file: its `role:` value, or the template.
+    func messageAnchors(_ parsed: ParsedFile) -> [TextRange] {
+        parsed.templates.map { t in
+            if let message = parsed.prompt.messages.first(where: { $0.content?.node.range == t.source.node.range }) {
+                return message.role?.range ?? message.range
+            }
+            return t.source.node.range
+        }
+    }
+
+    static func money(_ dollars: Double) -> String {
+        dollars >= 1 ? String(format: "$%.2f", dollars) : dollars >= 0.01 ? String(format: "$%.4f", dollars) : String(format: "$%.6f", dollars)
+    }
+
+    static func grouped(_ n: Int) -> String {
+        let s = String(n)
+        var out = ""
+        for (i, c) in s.reversed().enumerated() {
+            if i > 0 && i % 3 == 0 && c != "-" { out.append(",") }
+            out.append(c)
+        }
+        return String(out.reversed())
+    }
+
+    static func compact(_ n: Int) -> String {
+        n >= 1_000_000 && n % 1_000_000 == 0 ? "\(n / 1_000_000)M" : n >= 1000 && n % 1000 == 0 ? "\(n / 1000)k" : grouped(n)
+    }
+
+    // MARK: Inlay hints
+
+    func inlayHints(_ params: Value) throws(ResponseError) -> Value {
+        let doc = try document(params)
+        guard isAnalysed(doc), !doc.parsed.templates.isEmpty else { return .array([]) }
+        let range = try Range(params["range"])
+        let lo = converter.offset(range.start, doc.lineIndex)
+        let hi = converter.offset(range.end, doc.lineIndex)
+        let rendered = render(doc)
+        let mark = rendered.isEstimate ? "≈" : ""
+        var hints: [InlayHint] = []
+
+        for (anchor, tokens) in zip(messageAnchors(doc.parsed), rendered.count.contentTokens) {
+            let line = doc.lineIndex.line(containing: anchor.start)
+            let end = doc.lineIndex.lineRange(line).end
+            guard end >= lo && end <= hi else { continue }
+            hints.append(InlayHint(position: converter.position(end, doc.lineIndex),
+                                   label: "\(mark)\(Self.grouped(tokens)) token\(tokens == 1 ? "" : "s")",
+                                   tooltip: "\(rendered.encoding.rawValue)\(rendered.isEstimate ? " (an estimate: the model's tokenizer is not public)" : ""), sample: \(rendered.sample ?? "none")"))
+        }
+
+        let data = (try? PromptRenderer.data(for: doc.parsed, sample: rendered.sample)) ?? .null
+        for occurrence in NameIndex.build(doc.parsed, in: workspace).occurrences
+        where occurrence.kind == .variable && occurrence.rootVariable != nil && occurrence.tag.end >= lo && occurrence.tag.end <= hi {
+            guard let value = Self.lookup(occurrence.text, in: data) else { continue }
+            hints.append(InlayHint(position: converter.position(occurrence.tag.end, doc.lineIndex),
+                                   label: "= " + Self.preview(value), kind: .type,
+                                   tooltip: "`\(occurrence.text)` in sample `\(rendered.sample ?? "defaults")`", paddingLeft: false))
+        }
+        return .array(hints.sorted { ($0.position.line, $0.position.character) < ($1.position.line, $1.position.character) }.map(\.json))
+    }
+
+    static func lookup(_ dotted: String, in data: Value) -> Value? {
+        var v: Value? = data
+        for part in dotted.split(separator: ".", omittingEmptySubsequences: false) { v = v?[String(part)] }
+        return v
+    }
+
+    /// A one-line, truncated rendering of a value for hints.
+    static func preview(_ value: Value, limit: Int = 32) -> String {
+        switch value {
+        case .string(let s):
+            var line = s.replacingOccurrences(of: "\r\n", with: "⏎").replacingOccurrences(of: "\n", with: "⏎")
+            if line.count > limit { line = String(line.prefix(limit)) + "…" }
+            return JSON.quoted(line)
+        case .array(let a): return "[\(a.count) item\(a.count == 1 ? "" : "s")]"
+        case .object(let o): return "{\(o.keys.prefix(3).joined(separator: ", "))\(o.count > 3 ? ", …" : "")}"
+        default: return value.interpolationText
+        }
+    }
+
+    // MARK: Code lenses
+
+    func codeLenses(_ params: Value) throws(ResponseError) -> Value {
+        let doc = try document(params)
+        guard isAnalysed(doc), !doc.parsed.templates.isEmpty else { return .array([]) }
+        let anchor = doc.parsed.prompt.name?.range ?? .empty(at: 0)
+        let line = doc.lineIndex.line(containing: anchor.start)
+        let range = converter.range(TextRange(start: doc.lineIndex.lineStarts[line], end: doc.lineIndex.lineStarts[line]), doc.lineIndex)
+        let rendered = render(doc)
+        let uri = Value.string(doc.uri)
+        var lenses: [CodeLens] = []
+
+        lenses.append(CodeLens(range: range, command: Command(title: tokenSummary(doc, rendered), command: ServerCommand.preview.rawValue, arguments: [uri])))
+        let samples = doc.parsed.prompt.samples.map(\.name.value)
+        if let current = rendered.sample, let i = samples.firstIndex(of: current) {
+            let next = samples[(i + 1) % samples.count]
+            let title = samples.count > 1 ? "sample: \(current) (\(i + 1)/\(samples.count)) ⇄ \(next)" : "sample: \(current)"
+            lenses.append(CodeLens(range: range, command: Command(title: title, command: ServerCommand.selectSample.rawValue, arguments: [uri, .string(next)])))
+        } else {
+            lenses.append(CodeLens(range: range, command: Command(title: "no samples: declared defaults", command: ServerCommand.preview.rawValue, arguments: [uri])))
+        }
+        return .array(lenses.map(\.json))
+    }
+
+    func tokenSummary(_ doc: OpenDocument, _ rendered: RenderedDocument) -> String {
+        let mark = rendered.isEstimate ? "≈" : ""
+        var parts = ["\(mark)\(Self.grouped(rendered.count.total)) tokens"]
+        guard let model = rendered.model else {
+            parts.append(rendered.encoding.rawValue)
+            return parts.joined(separator: " · ")
+        }
+        let reserved = doc.parsed.prompt.maxTokens?.value ?? 0
+        if let window = model.contextWindow {
+            let percent = Double(rendered.count.total + reserved) * 100 / Double(window)
+            parts.append(String(format: "%.1f%%", percent) + " of \(model.id)'s \(Self.compact(window))")
+        } else {
+            parts.append(model.id)
+        }
+        if let input = model.inputCost(tokens: rendered.count.total) {
+            var cost = Self.money(input) + "/call"
+            if reserved > 0, let output = model.outputCost(tokens: reserved) { cost += " (+ up to \(Self.money(output)) output)" }
+            parts.append(cost)
+        }
+        return parts.joined(separator: " · ")
+    }
+}

@@ -67,6 +67,7 @@ let package = Package(
         ),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "PromptSyntax", "Mustache", "CoreSupport"]),
         .testTarget(name: "CLITests", dependencies: ["PromptKitCLI"]),
+        .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "LanguageServerProtocol", "CoreSupport"]),
         .testTarget(
             name: "TokenizerTests",
             dependencies: ["Tokenizer", "ModelCatalog"],

@@ -37,6 +37,15 @@ public struct ParsedFile: Sendable {
     public var bytes: [UInt8] { prompt.bytes }
     public var name: String? { prompt.name?.value }
 
+    /// A file kept as text only (lines, no YAML or templates): what the language server holds for
+    /// documents too large to analyse while typing.
+    public static func unparsed(_ file: SourceFile) -> ParsedFile {
+        let empty = PromptFile(document: YAMLDocument(bytes: file.bytes, root: nil, problems: [], anchors: [:]))
+        let lineIndex = LineIndex(file.bytes)
+        return ParsedFile(path: file.path, prompt: empty, lineIndex: lineIndex, templates: [], encodingProblem: nil,
+                          invalidUTF8Offset: nil, suppressions: Suppressions(bytes: [], lineIndex: LineIndex([])))
+    }
+
     public static func parse(_ file: SourceFile) -> ParsedFile {
         let bytes = file.bytes
         if let nul = bytes.firstIndex(of: 0) {

@@ -12,7 +12,7 @@ extension LanguageServer {
             let notice = LanguageServerProtocol.Diagnostic(
                 range: converter.range(.empty(at: 0), doc.lineIndex), severity: .information, code: "size-limit",
                 codeDescription: nil, source: "promptkit",
-                message: "this document is \(doc.bytes.count) bytes, over the \(settings.maxAnalysedBytes)-byte limit for live analysis; run `promptkit lint` on it",
+                message: "this document is \(doc.bytes.count) bytes, over the \(doc.analysisLimit)-byte limit for live analysis; run `promptkit lint` on it",
                 relatedInformation: [])
             return [notice]
         }

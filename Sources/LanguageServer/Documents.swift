@@ -84,11 +84,19 @@ struct OpenDocument {
     var bytes: [UInt8] { parsed.bytes }
     var lineIndex: LineIndex { parsed.lineIndex }
 
-    init(uri: String, version: Int, bytes: [UInt8]) {
+    /// Documents over this size are kept as text only (`ServerSettings.maxAnalysedBytes`).
+    let analysisLimit: Int
+
+    init(uri: String, version: Int, bytes: [UInt8], analysisLimit: Int) {
         self.uri = uri
         path = DocumentURI.path(of: uri) ?? uri
         self.version = version
-        parsed = ParsedFile.parse(SourceFile(path: path, bytes: bytes))
+        self.analysisLimit = analysisLimit
+        parsed = Self.parse(path, bytes, limit: analysisLimit)
+    }
+
+    static func parse(_ path: String, _ bytes: [UInt8], limit: Int) -> ParsedFile {
+        bytes.count > limit ? ParsedFile.unparsed(SourceFile(path: path, bytes: bytes)) : ParsedFile.parse(SourceFile(path: path, bytes: bytes))
     }
 
     /// Applies `contentChanges` in order (each range is relative to the text after the previous
@@ -111,6 +119,6 @@ struct OpenDocument {
             if changes.count > 1 { index = LineIndex(bytes) }
         }
         self.version = version
-        parsed = ParsedFile.parse(SourceFile(path: path, bytes: bytes))
+        parsed = Self.parse(path, bytes, limit: analysisLimit)
     }
 }

@@ -339,7 +339,7 @@ public final class LanguageServer {
         return doc
     }
 
-    func isAnalysed(_ doc: OpenDocument) -> Bool { doc.bytes.count <= settings.maxAnalysedBytes && isPromptDocument(doc) }
+    func isAnalysed(_ doc: OpenDocument) -> Bool { doc.bytes.count <= doc.analysisLimit && isPromptDocument(doc) }
 
     // MARK: Text synchronisation
 
@@ -347,7 +347,7 @@ public final class LanguageServer {
         guard let item = params["textDocument"], let uri = item["uri"]?.stringValue, let text = item["text"]?.stringValue else {
             throw .invalidParams("didOpen needs textDocument.uri and textDocument.text")
         }
-        let doc = OpenDocument(uri: uri, version: item["version"]?.intValue ?? 0, bytes: Array(text.utf8))
+        let doc = OpenDocument(uri: uri, version: item["version"]?.intValue ?? 0, bytes: Array(text.utf8), analysisLimit: settings.maxAnalysedBytes)
         documents[uri] = doc
         documentChanged(doc, previousName: diskFiles[doc.path]?.name)
     }

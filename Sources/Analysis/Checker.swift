@@ -95,11 +95,20 @@ struct VariableChecker {
     var reportSite: (tag: TextRange, source: TemplateSource, partial: String)?
     var partialProblemsReported: Set<String> = []
     /// Every name written in this file's own templates (not inside expanded partials), resolved.
+    /// Recorded only for `NameIndex`: file ranges need the scalar source maps, which linting a
+    /// file without findings never builds.
     var occurrences: [NameOccurrence] = []
+    var recordsOccurrences = false
+
+    /// Declarations by name: names are resolved hundreds of times in a large file.
+    let declarations: [String: VariableDeclaration]
 
     init(file: ParsedFile, workspace: Workspace) {
         self.file = file
         self.workspace = workspace
+        var byName: [String: VariableDeclaration] = [:]
+        for d in file.prompt.variables where byName[d.name.value] == nil { byName[d.name.value] = d }
+        declarations = byName
     }
 
     mutating func run() {
@@ -166,7 +175,7 @@ struct VariableChecker {
                 if p.dynamic {
                     _ = resolve(p.name, tag: p.tag, scopes: scopes, source: source, partialFile: partialFile)
                 } else {
-                    if partialFile == nil {
+                    if partialFile == nil && recordsOccurrences {
                         occurrences.append(NameOccurrence(kind: .partial, text: p.name.text, range: source.fileRange(p.name.range),
                                                           rootRange: source.fileRange(p.name.range), rootVariable: nil, tag: source.fileRange(p.tag)))
                     }
@@ -234,7 +243,7 @@ struct VariableChecker {
         var resolvedInFreeForm = false
         var rootVariable: String?
         defer {
-            if partialFile == nil {
+            if partialFile == nil && recordsOccurrences {
                 let rootRange = TextRange(start: name.range.start, end: name.range.start + first.utf8.count)
                 occurrences.append(NameOccurrence(kind: .variable, text: name.text, range: source.fileRange(name.range),
                                                   rootRange: source.fileRange(rootRange), rootVariable: rootVariable,
@@ -244,7 +253,7 @@ struct VariableChecker {
         for scope in scopes.reversed() {
             switch scope {
             case .root:
-                if let decl = file.prompt.variable(first) {
+                if let decl = declarations[first] {
                     used.insert(first)
                     found = decl.schema
                     rootVariable = first
@@ -254,7 +263,7 @@ struct VariableChecker {
             case .freeForm:
                 // Mustache would look here first; what is there is unknown, so the name is accepted.
                 resolvedInFreeForm = true
-                if file.prompt.variable(first) != nil {
+                if declarations[first] != nil {
                     used.insert(first)
                     rootVariable = first
                 }

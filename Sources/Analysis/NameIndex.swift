@@ -27,6 +27,7 @@ public struct NameIndex: Sendable {
 
     public static func build(_ file: ParsedFile, in workspace: Workspace) -> NameIndex {
         var checker = VariableChecker(file: file, workspace: workspace)
+        checker.recordsOccurrences = true
         checker.run()
         return NameIndex(occurrences: checker.occurrences.sorted { $0.range < $1.range })
     }

@@ -169,63 +169,88 @@ public enum JSON {
 
     /// Compact or pretty JSON text. Keys keep their insertion order.
     public static func serialize(_ value: Value, pretty: Bool = false) -> String {
-        var out = ""
+        String(decoding: serializedBytes(value, pretty: pretty), as: UTF8.self)
+    }
+
+    /// UTF-8 JSON text. Written into a byte buffer: appending to a `String` scalar by scalar cost
+    /// more than building the value for large language-server responses.
+    public static func serializedBytes(_ value: Value, pretty: Bool = false) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
         write(value, into: &out, pretty: pretty, indent: 0)
         return out
     }
 
-    private static func write(_ value: Value, into out: inout String, pretty: Bool, indent: Int) {
-        let nl = pretty ? "\n" : ""
-        func pad(_ n: Int) -> String { pretty ? String(repeating: "  ", count: n) : "" }
+    private static func write(_ value: Value, into out: inout [UInt8], pretty: Bool, indent: Int) {
+        func newline() { if pretty { out.append(0x0A) } }
+        func pad(_ n: Int) { if pretty { out.append(contentsOf: repeatElement(0x20, count: 2 * n)) } }
         switch value {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
-        case .double(let d): out += d.isFinite ? Value.formatDouble(d) : "null"
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .double(let d): out.append(contentsOf: (d.isFinite ? Value.formatDouble(d) : "null").utf8)
         case .string(let s): writeString(s, into: &out)
         case .array(let a):
-            if a.isEmpty { out += "[]"; return }
-            out += "[" + nl
+            if a.isEmpty { out.append(contentsOf: "[]".utf8); return }
+            out.append(UInt8(ascii: "["))
+            newline()
             for (n, v) in a.enumerated() {
-                out += pad(indent + 1)
+                pad(indent + 1)
                 write(v, into: &out, pretty: pretty, indent: indent + 1)
-                out += (n + 1 < a.count ? "," : "") + nl
+                if n + 1 < a.count { out.append(UInt8(ascii: ",")) }
+                newline()
             }
-            out += pad(indent) + "]"
+            pad(indent)
+            out.append(UInt8(ascii: "]"))
         case .object(let o):
-            if o.isEmpty { out += "{}"; return }
-            out += "{" + nl
+            if o.isEmpty { out.append(contentsOf: "{}".utf8); return }
+            out.append(UInt8(ascii: "{"))
+            newline()
             let pairs = o.pairs
             for (n, (k, v)) in pairs.enumerated() {
-                out += pad(indent + 1)
+                pad(indent + 1)
                 writeString(k, into: &out)
-                out += pretty ? ": " : ":"
+                out.append(UInt8(ascii: ":"))
+                if pretty { out.append(0x20) }
                 write(v, into: &out, pretty: pretty, indent: indent + 1)
-                out += (n + 1 < pairs.count ? "," : "") + nl
+                if n + 1 < pairs.count { out.append(UInt8(ascii: ",")) }
+                newline()
             }
-            out += pad(indent) + "}"
+            pad(indent)
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    public static func writeString(_ s: String, into out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
+    static func writeString(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { bytes in
+            var runStart = 0
+            for (i, b) in bytes.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+                out.append(contentsOf: bytes[runStart..<i])
+                runStart = i + 1
+                switch b {
+                case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
+                case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
+                case 0x0A: out.append(contentsOf: "\\n".utf8)
+                case 0x0D: out.append(contentsOf: "\\r".utf8)
+                case 0x09: out.append(contentsOf: "\\t".utf8)
+                default:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out.append(contentsOf: "\\u00".utf8)
+                    out.append(hex[Int(b >> 4)])
+                    out.append(hex[Int(b & 15)])
                 }
             }
+            out.append(contentsOf: bytes[runStart...])
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
+    }
+
+    public static func writeString(_ s: String, into out: inout String) {
+        var bytes: [UInt8] = []
+        writeString(s, into: &bytes)
+        out += String(decoding: bytes, as: UTF8.self)
     }
 
     public static func quoted(_ s: String) -> String {

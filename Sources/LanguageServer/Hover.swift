@@ -13,7 +13,7 @@ extension LanguageServer {
         var markdown: String?
         var range: TextRange?
 
-        if let occurrence = NameIndex.build(parsed, in: workspace).occurrence(at: offset) {
+        if let occurrence = facts(doc).names.occurrence(at: offset) {
             range = occurrence.range
             switch occurrence.kind {
             case .variable: markdown = variableHover(doc, occurrence)
@@ -98,7 +98,7 @@ extension LanguageServer {
 
     /// One message's tokens and the whole prompt's, across the file's model and a few others.
     func messageHover(_ doc: OpenDocument, _ index: Int) -> String {
-        let rendered = render(doc)
+        let rendered = facts(doc).rendered
         let rendering = rendered.rendering
         guard index < rendering.messages.count else { return "" }
         let ws = workspace

@@ -15,7 +15,7 @@ extension LanguageServer {
     func symbol(at offset: Int, in doc: OpenDocument) -> SymbolAtCursor? {
         let prompt = doc.parsed.prompt
         func hit(_ r: TextRange) -> Bool { r.contains(offset) || r.end == offset }
-        if let o = NameIndex.build(doc.parsed, in: workspace).occurrence(at: offset) {
+        if let o = facts(doc).names.occurrence(at: offset) {
             switch o.kind {
             case .variable: return o.rootVariable.map { .variable($0, range: o.rootRange) }
             case .partial: return .prompt(o.text, range: o.range)

@@ -50,7 +50,13 @@ public final class LanguageServer {
     /// Prompt files read from disk, by path; open documents override them.
     var diskFiles: [String: ParsedFile] = [:]
     var documents: [String: OpenDocument] = [:]
-    var workspaceCache: Workspace?
+    var workspaceCache: Workspace? {
+        didSet { if workspaceCache == nil { generation += 1 } }
+    }
+    /// Bumped whenever the snapshot is invalidated: cached per-document facts from an older
+    /// generation may have rendered partials that changed since.
+    var generation = 0
+    var factsCache: [String: DocumentFacts] = [:]
     /// Documents waiting for diagnostics, with the time they are due.
     var diagnosticsDue: [String: Date] = [:]
     /// The sample each document previews (nil: its first sample).
@@ -117,7 +123,7 @@ public final class LanguageServer {
     // MARK: Output
 
     func send(_ value: Value) {
-        writer.write(Array(JSON.serialize(value).utf8))
+        writer.write(JSON.serializedBytes(value))
     }
 
     func notify(_ method: String, _ params: Value) { send(Message.notification(method, params)) }
@@ -349,7 +355,8 @@ public final class LanguageServer {
         }
         let doc = OpenDocument(uri: uri, version: item["version"]?.intValue ?? 0, bytes: Array(text.utf8), analysisLimit: settings.maxAnalysedBytes)
         documents[uri] = doc
-        documentChanged(doc, previousName: diskFiles[doc.path]?.name)
+        // Debouncing is for typing bursts; a newly opened file is checked at once.
+        documentChanged(doc, previousName: diskFiles[doc.path]?.name, delay: 0)
     }
 
     func didChange(_ params: Value) throws(ResponseError) {
@@ -367,6 +374,7 @@ public final class LanguageServer {
         guard let uri = params.at("textDocument", "uri")?.stringValue, let doc = documents.removeValue(forKey: uri) else { return }
         diagnosticsDue[uri] = nil
         selectedSample[uri] = nil
+        factsCache[uri] = nil
         // The file on disk is the truth again (it may differ from the closed buffer).
         if let data = FileManager.default.contents(atPath: doc.path), diskFiles[doc.path] != nil {
             diskFiles[doc.path] = ParsedFile.parse(SourceFile(path: doc.path, bytes: Array(data)))
@@ -379,7 +387,7 @@ public final class LanguageServer {
 
     /// After a document's text changed: its own diagnostics, and those of open documents that
     /// include it as a partial or share its name.
-    func documentChanged(_ doc: OpenDocument, previousName: String?) {
+    func documentChanged(_ doc: OpenDocument, previousName: String?, delay: TimeInterval? = nil) {
         workspaceCache = nil
         if !isPromptDocument(doc) {
             reloadConfiguration()
@@ -387,7 +395,7 @@ public final class LanguageServer {
             refreshEditorViews()
             return
         }
-        schedule(doc.uri)
+        schedule(doc.uri, delay: delay)
         scheduleDependents(of: Set([previousName, doc.parsed.name].compactMap { $0 }), except: doc.uri)
     }
 

@@ -42,7 +42,40 @@ struct RenderedDocument {
     var isEstimate: Bool { model?.tokenizer.isEstimate ?? false }
 }
 
+/// What several requests on the same document version need: its rendering with the selected
+/// sample and its name index. Computed once per (version, sample, workspace generation).
+final class DocumentFacts {
+    let version: Int
+    let generation: Int
+    let rendered: RenderedDocument
+    let names: NameIndex
+    /// The template data of the selected sample (null when it could not be built).
+    let data: Value
+
+    init(version: Int, generation: Int, rendered: RenderedDocument, names: NameIndex, data: Value) {
+        self.version = version
+        self.generation = generation
+        self.rendered = rendered
+        self.names = names
+        self.data = data
+    }
+}
+
 extension LanguageServer {
+    func facts(_ doc: OpenDocument) -> DocumentFacts {
+        let ws = workspace
+        let sample = sampleName(for: doc)
+        if let cached = factsCache[doc.uri], cached.version == doc.version, cached.generation == generation,
+           cached.rendered.sample == sample {
+            return cached
+        }
+        let facts = DocumentFacts(version: doc.version, generation: generation, rendered: render(doc),
+                                  names: NameIndex.build(doc.parsed, in: ws),
+                                  data: (try? PromptRenderer.data(for: doc.parsed, sample: sample)) ?? .null)
+        factsCache[doc.uri] = facts
+        return facts
+    }
+
     func sampleName(for doc: OpenDocument) -> String? {
         let samples = doc.parsed.prompt.samples.map(\.name.value)
         if let chosen = selectedSample[doc.uri], samples.contains(chosen) { return chosen }
@@ -107,7 +140,8 @@ extension LanguageServer {
         let range = try Range(params["range"])
         let lo = converter.offset(range.start, doc.lineIndex)
         let hi = converter.offset(range.end, doc.lineIndex)
-        let rendered = render(doc)
+        let facts = facts(doc)
+        let rendered = facts.rendered
         let mark = rendered.isEstimate ? "≈" : ""
         var hints: [InlayHint] = []
 
@@ -120,8 +154,8 @@ extension LanguageServer {
                                    tooltip: "\(rendered.encoding.rawValue)\(rendered.isEstimate ? " (an estimate: the model's tokenizer is not public)" : ""), sample: \(rendered.sample ?? "none")"))
         }
 
-        let data = (try? PromptRenderer.data(for: doc.parsed, sample: rendered.sample)) ?? .null
-        for occurrence in NameIndex.build(doc.parsed, in: workspace).occurrences
+        let data = facts.data
+        for occurrence in facts.names.occurrences
         where occurrence.kind == .variable && occurrence.rootVariable != nil && occurrence.tag.end >= lo && occurrence.tag.end <= hi {
             guard let value = Self.lookup(occurrence.text, in: data) else { continue }
             hints.append(InlayHint(position: converter.position(occurrence.tag.end, doc.lineIndex),
@@ -141,8 +175,13 @@ extension LanguageServer {
     static func preview(_ value: Value, limit: Int = 32) -> String {
         switch value {
         case .string(let s):
-            var line = s.replacingOccurrences(of: "\r\n", with: "⏎").replacingOccurrences(of: "\n", with: "⏎")
-            if line.count > limit { line = String(line.prefix(limit)) + "…" }
+            var line = ""
+            var count = 0
+            for c in s {
+                if count == limit { line += "…"; break }
+                line.append(c == "\n" || c == "\r\n" || c == "\r" ? "⏎" : c)
+                count += 1
+            }
             return JSON.quoted(line)
         case .array(let a): return "[\(a.count) item\(a.count == 1 ? "" : "s")]"
         case .object(let o): return "{\(o.keys.prefix(3).joined(separator: ", "))\(o.count > 3 ? ", …" : "")}"
@@ -158,7 +197,7 @@ extension LanguageServer {
         let anchor = doc.parsed.prompt.name?.range ?? .empty(at: 0)
         let line = doc.lineIndex.line(containing: anchor.start)
         let range = converter.range(TextRange(start: doc.lineIndex.lineStarts[line], end: doc.lineIndex.lineStarts[line]), doc.lineIndex)
-        let rendered = render(doc)
+        let rendered = facts(doc).rendered
         let uri = Value.string(doc.uri)
         var lenses: [CodeLens] = []
 

@@ -289,3 +289,42 @@ async def test_editing_a_partial_rechecks_the_files_that_include_it(client: Lang
     change(client, safety, 2, (line + 1, 0), (line + 1, 0), "      {{undeclared_in_partial}}\n")
     got = await diagnostics_for(client, agent, after=seen, where=lambda ds: len(ds) > 0)
     assert any("through the partial `agent/partials/safety`" in d.message for d in got), [d.message for d in got]
+
+
+def apply_edits(text: str, edits) -> str:
+    """Applies LSP TextEdits (UTF-16 positions; ASCII text here) from last to first."""
+    lines = text.split("\n")
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+    def off(p):
+        return offsets[p.line] + p.character
+    for e in sorted(edits, key=lambda e: off(e.range.start), reverse=True):
+        text = text[:off(e.range.start)] + e.new_text + text[off(e.range.end):]
+    return text
+
+
+@pytest.mark.asyncio
+async def test_quick_fixes_quote_a_template_value_and_remove_an_unused_variable(client: LanguageClient, tmp_path):
+    text = "name: fixes/demo\nversion: 1.0.0\nvariables:\n  who:\n    type: string\n  spare:\n    type: string\n    required: false\ntemplate: {{who}}\nsamples:\n  one:\n    who: Ada\n"
+    path = tmp_path / "demo.prompt.yaml"
+    uri = open_doc(client, path, text)
+    got = await diagnostics_for(client, uri, 1)
+    codes = [d.code for d in got]
+    assert "PK107" in codes, codes
+    whole = types.Range(start=types.Position(0, 0), end=types.Position(text.count("\n"), 0))
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=whole, context=types.CodeActionContext(diagnostics=[])))
+    by_title = {a.title: a for a in actions}
+    fixed = apply_edits(text, by_title["Quote the template value"].edit.changes[uri])
+    assert 'template: "{{who}}"' in fixed
+    change(client, uri, 2, (0, 0), (text.count("\n") + 1, 0), fixed)
+    got = await diagnostics_for(client, uri, 2)
+    assert [d.code for d in got] == ["PK302"]  # `spare` is now visibly unused
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=got[0].range, context=types.CodeActionContext(diagnostics=list(got))))
+    removal = next(a for a in actions if a.title == "Remove the unused variable `spare`")
+    cleaned = apply_edits(fixed, removal.edit.changes[uri])
+    assert "spare" not in cleaned and "  who:\n    type: string\ntemplate:" in cleaned
+    change(client, uri, 3, (0, 0), (fixed.count("\n") + 1, 0), cleaned)
+    assert list(await diagnostics_for(client, uri, 3)) == []

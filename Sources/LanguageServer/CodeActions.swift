@@ -53,12 +53,10 @@ extension LanguageServer {
     /// range replaced by the suggestion.
     func didYouMeanEdit(_ d: Analysis.Diagnostic, _ doc: OpenDocument) -> (TextRange, String)? {
         let texts = [d.help ?? "", d.message]
-        guard let hint = texts.compactMap({ $0.range(of: "did you mean `") }).first,
-              let suggestion = texts.lazy.compactMap({ t -> String? in
-                  guard let r = t.range(of: "did you mean `") else { return nil }
-                  return t[r.upperBound...].split(separator: "`").first.map(String.init)
-              }).first else { return nil }
-        _ = hint
+        guard let suggestion = texts.lazy.compactMap({ t -> String? in
+            guard let r = t.range(of: "did you mean `") else { return nil }
+            return t[r.upperBound...].split(separator: "`").first.map(String.init)
+        }).first else { return nil }
         let rangeText = String(decoding: doc.bytes[d.range.start..<min(d.range.end, doc.bytes.count)], as: UTF8.self)
         for wrong in Self.backticked(d.message).reversed() where wrong != suggestion && !wrong.isEmpty {
             guard let r = rangeText.range(of: wrong) else { continue }

@@ -102,7 +102,7 @@ extension LanguageServer {
             isListItem = true
             body = body.dropFirst(2).drop { $0 == " " }
         }
-        let path = Self.keyPath(doc.bytes, lineIndex: doc.lineIndex, line: line, indent: isListItem ? indent : indent)
+        let path = Self.keyPath(doc.bytes, lineIndex: doc.lineIndex, line: line, indent: indent)
 
         // `key: partial-value`
         if let colon = body.firstIndex(of: ":") {
@@ -190,17 +190,11 @@ extension LanguageServer {
             let stripped = text.drop { $0 == " " }
             let ind = text.count - stripped.count
             guard !stripped.isEmpty, !stripped.hasPrefix("#"), ind < limit else { continue }
-            var body = stripped
-            if body.hasPrefix("- ") { body = body.dropFirst(2).drop { $0 == " " } }
-            if let colon = body.firstIndex(of: ":"), body.hasPrefix("- ") == false {
-                let key = String(body[..<colon]).trimmingCharacters(in: .whitespaces)
-                if ind < limit {
-                    // A list item's own keys sit deeper than its dash; the dash line names the list item itself.
-                    if stripped.hasPrefix("- ") { limit = ind; continue }
-                    path.insert(key, at: 0)
-                    limit = ind
-                }
-            } else if stripped.hasPrefix("- ") {
+            // A list item's own keys sit deeper than its dash: the dash line adds no key to the path.
+            if stripped.hasPrefix("- ") {
+                limit = ind
+            } else if let colon = stripped.firstIndex(of: ":") {
+                path.insert(String(stripped[..<colon]).trimmingCharacters(in: .whitespaces), at: 0)
                 limit = ind
             }
         }

@@ -36,10 +36,7 @@ extension LanguageServer {
     /// The rendered message whose YAML (role and content) contains `offset`.
     func messageIndex(_ parsed: ParsedFile, at offset: Int) -> Int? {
         parsed.templates.firstIndex { t in
-            if let m = parsed.prompt.messages.first(where: { $0.content?.node.range == t.source.node.range }) {
-                return m.range.contains(offset) || t.source.node.range.contains(offset)
-            }
-            return t.source.node.range.contains(offset)
+            t.source.node.range.contains(offset) || (message(of: t, in: parsed)?.range.contains(offset) ?? false)
         }
     }
 
@@ -68,7 +65,7 @@ extension LanguageServer {
             if !facts.isEmpty { lines.append(facts.joined(separator: " · ")) }
         }
         let sample = sampleName(for: doc)
-        if let data = try? PromptRenderer.data(for: doc.parsed, sample: sample), let value = Self.lookup(path, in: data) {
+        if let value = Self.lookup(path, in: facts(doc).data) {
             let shown = value.interpolationText
             let clipped = shown.count > 400 ? String(shown.prefix(400)) + "…" : shown
             lines.append("Value in sample `\(sample ?? "defaults")`:\n```\n\(clipped)\n```")

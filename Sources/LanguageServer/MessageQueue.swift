@@ -24,7 +24,7 @@ final class MessageQueue: @unchecked Sendable {
 
     func push(_ item: Incoming) {
         condition.lock()
-        if case .message(.notification("$/cancelRequest", let params)) = item, let id = requestID(params["id"]) {
+        if case .message(.notification("$/cancelRequest", let params)) = item, let id = RequestID(params["id"]) {
             cancelled.insert(id)
         }
         items.append(item)
@@ -69,13 +69,5 @@ final class MessageQueue: @unchecked Sendable {
             if params.at("textDocument", "uri")?.stringValue == uri { return true }
         }
         return false
-    }
-
-    private func requestID(_ value: Value?) -> RequestID? {
-        switch value {
-        case .int(let i)?: .int(i)
-        case .string(let s)?: .string(s)
-        default: nil
-        }
     }
 }

@@ -69,7 +69,7 @@ extension LanguageServer {
         var out: [Value] = []
         switch symbol(at: offset, in: doc) {
         case .variable(let name, _)?:
-            for r in variableRanges(name, in: doc.parsed, includeDeclaration: includeDeclaration) {
+            for r in variableRanges(name, in: doc, includeDeclaration: includeDeclaration) {
                 if let l = location(doc.path, r) { out.append(l) }
             }
         case .prompt(let name, _)?:
@@ -89,11 +89,11 @@ extension LanguageServer {
     }
 
     /// Every place the variable's name is written in the file, in order.
-    func variableRanges(_ name: String, in parsed: ParsedFile, includeDeclaration: Bool) -> [TextRange] {
+    func variableRanges(_ name: String, in doc: OpenDocument, includeDeclaration: Bool) -> [TextRange] {
         var ranges: [TextRange] = []
-        if includeDeclaration, let decl = parsed.prompt.variable(name) { ranges.append(decl.name.range) }
-        ranges += NameIndex.build(parsed, in: workspace).uses(of: name).map(\.rootRange)
-        ranges += dataKeys(parsed).filter { $0.value == name }.map(\.range)
+        if includeDeclaration, let decl = doc.parsed.prompt.variable(name) { ranges.append(decl.name.range) }
+        ranges += facts(doc).names.uses(of: name).map(\.rootRange)
+        ranges += dataKeys(doc.parsed).filter { $0.value == name }.map(\.range)
         return Array(Set(ranges)).sorted()
     }
 
@@ -126,7 +126,7 @@ extension LanguageServer {
         if newName != name, doc.parsed.prompt.variable(newName) != nil {
             throw ResponseError(.requestFailed, "a variable named `\(newName)` is already declared")
         }
-        let edits = variableRanges(name, in: doc.parsed, includeDeclaration: true).map {
+        let edits = variableRanges(name, in: doc, includeDeclaration: true).map {
             TextEdit(range: converter.range($0, doc.lineIndex), newText: newName)
         }
         return WorkspaceEdit(changes: [(doc.uri, edits)]).json

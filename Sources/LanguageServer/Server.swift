@@ -77,7 +77,7 @@ public final class LanguageServer {
                 case .message(let body):
                     switch Message.decode(body) {
                     case .success(let m): queue.push(.message(m))
-                    case .failure(let e): queue.push(.invalid(e, id: Self.idForInvalid(body)))
+                    case .failure(let e): queue.push(.invalid(e.error, id: e.id))
                     }
                 case .malformed(let why):
                     queue.push(.invalid(ResponseError(.parseError, why), id: nil))
@@ -107,16 +107,6 @@ public final class LanguageServer {
             }
             if writer.isClosed { return 1 }
             if diagnosticsDue.values.contains(where: { $0 <= Date() }) { publishDueDiagnostics() }
-        }
-    }
-
-    /// An invalid request still gets its answer addressed to its id when the id can be read.
-    static func idForInvalid(_ body: [UInt8]) -> RequestID? {
-        guard let v = try? JSON.parse(body) else { return nil }
-        switch v["id"] {
-        case .int(let i)?: return .int(i)
-        case .string(let s)?: return .string(s)
-        default: return nil
         }
     }
 

@@ -3,6 +3,7 @@ import CoreSupport
 import Foundation
 import LanguageServerProtocol
 import ModelCatalog
+import PromptSyntax
 import Synchronization
 import Tokenizer
 
@@ -38,6 +39,8 @@ struct RenderedDocument {
     let count: PromptTokenCount
     /// Set when the sample's values could not be used (the rendering then uses defaults only).
     let dataProblem: String?
+    /// The sample's template data; nil when it could not be built.
+    let sampleData: Value?
 
     var isEstimate: Bool { model?.tokenizer.isEstimate ?? false }
 }
@@ -69,9 +72,9 @@ extension LanguageServer {
            cached.rendered.sample == sample {
             return cached
         }
-        let facts = DocumentFacts(version: doc.version, generation: generation, rendered: render(doc),
-                                  names: NameIndex.build(doc.parsed, in: ws),
-                                  data: (try? PromptRenderer.data(for: doc.parsed, sample: sample)) ?? .null)
+        let rendered = render(doc)
+        let facts = DocumentFacts(version: doc.version, generation: generation, rendered: rendered,
+                                  names: NameIndex.build(doc.parsed, in: ws), data: rendered.sampleData ?? .null)
         factsCache[doc.uri] = facts
         return facts
     }
@@ -85,9 +88,11 @@ extension LanguageServer {
     func render(_ doc: OpenDocument, sample: String? = nil) -> RenderedDocument {
         let name = sample ?? sampleName(for: doc)
         var problem: String?
+        var sampleData: Value?
         let data: Value
         do {
             data = try PromptRenderer.data(for: doc.parsed, sample: name)
+            sampleData = data
         } catch {
             problem = error.description
             data = (try? PromptRenderer.data(for: doc.parsed, values: .object(OrderedObject()))) ?? .object(OrderedObject())
@@ -97,20 +102,24 @@ extension LanguageServer {
         let model = doc.parsed.prompt.model.flatMap { ws.models.model($0.value) }
         let encoding = model?.tokenizer.encoding ?? .o200kBase
         let count = countTokens(rendering, encoding)
-        return RenderedDocument(sample: name, rendering: rendering, model: model, encoding: encoding, count: count, dataProblem: problem)
+        return RenderedDocument(sample: name, rendering: rendering, model: model, encoding: encoding, count: count, dataProblem: problem,
+                                sampleData: sampleData)
     }
 
     func countTokens(_ rendering: PromptRendering, _ encoding: Encoding.Name) -> PromptTokenCount {
         PromptTokenCount.count(rendering, encoding: encoding) { tokenCache.count($0, encoding) }
     }
 
+    /// The `messages:` entry whose content is `template` (nil for a `template:` body).
+    func message(of template: ParsedTemplate, in parsed: ParsedFile) -> PromptSyntax.Message? {
+        parsed.prompt.messages.first { $0.content?.node.range == template.source.node.range }
+    }
+
     /// Where each rendered message is anchored in the file: its `role:` value, or the template.
     func messageAnchors(_ parsed: ParsedFile) -> [TextRange] {
         parsed.templates.map { t in
-            if let message = parsed.prompt.messages.first(where: { $0.content?.node.range == t.source.node.range }) {
-                return message.role?.range ?? message.range
-            }
-            return t.source.node.range
+            guard let m = message(of: t, in: parsed) else { return t.source.node.range }
+            return m.role?.range ?? m.range
         }
     }
 

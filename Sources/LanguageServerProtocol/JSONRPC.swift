@@ -12,7 +12,8 @@ public enum RequestID: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    init?(_ value: Value?) {
+    /// A request id read from JSON; nil for anything else (null, objects, fractional numbers).
+    public init?(_ value: Value?) {
         switch value {
         case .int(let i)?: self = .int(i)
         case .string(let s)?: self = .string(s)
@@ -76,14 +77,21 @@ public enum Message: Sendable {
         public let message: String
     }
 
-    public static func decode(_ bytes: [UInt8]) -> Result<Message, ResponseError> {
+    /// Decodes one frame's body. A failure carries the error to answer with and, for a valid JSON
+    /// value that is not a valid message, the id to answer to when one could be read.
+    public static func decode(_ bytes: [UInt8]) -> Result<Message, Undecodable> {
         let value: Value
         do {
             value = try JSON.parse(bytes)
         } catch {
-            return .failure(ResponseError(.parseError, "invalid JSON: \(error.description)"))
+            return .failure(Undecodable(error: ResponseError(.parseError, "invalid JSON: \(error.description)"), id: nil))
         }
-        return decode(value).mapError { ResponseError(.invalidRequest, $0.message) }
+        return decode(value).mapError { Undecodable(error: ResponseError(.invalidRequest, $0.message), id: $0.id) }
+    }
+
+    public struct Undecodable: Error, Sendable {
+        public let error: ResponseError
+        public let id: RequestID?
     }
 
     public static func decode(_ value: Value) -> Result<Message, Invalid> {

@@ -58,7 +58,7 @@ import LanguageServerProtocol
             case .success(.request(let id, let m, _)): "request \(id) \(m)"
             case .success(.notification(let m, _)): "notification \(m)"
             case .success(.response(let id, _, _)): "response \(id.map(\.description) ?? "nil")"
-            case .failure(let e): "error \(e.code.rawValue)"
+            case .failure(let e): "error \(e.error.code.rawValue)"
             }
         }
         #expect(decode(#"{"jsonrpc":"2.0","id":3,"method":"shutdown"}"#) == "request 3 shutdown")

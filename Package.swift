@@ -11,6 +11,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The registry's SQLite access: migrations, WAL pools, busy handling (docs/registry.md).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         // Test-only: a second Mustache implementation for differential testing.
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
@@ -21,7 +23,7 @@ let package = Package(
             providers: [.apt(["libyaml-dev"])]
         ),
         // Double rounding (Int(exactly:)) needs libm; executables without Foundation do not get it implicitly.
-        .target(name: "CoreSupport", linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "CoreSupport", dependencies: ["CCrypto"], linkerSettings: [.linkedLibrary("m")]),
         .target(name: "PromptSyntax", dependencies: ["CYAML", "CoreSupport"]),
         .target(name: "Mustache", dependencies: ["CoreSupport"]),
         // Tokenizer data (rank files, Unicode 16.0 classes) compiled into the binary with #embed.
@@ -29,8 +31,18 @@ let package = Package(
         .target(name: "Tokenizer", dependencies: ["CTokenizerData"]),
         .target(name: "ModelCatalog", dependencies: ["CTokenizerData", "CoreSupport", "Tokenizer"]),
         .target(name: "Analysis", dependencies: ["CoreSupport", "PromptSyntax", "Mustache", "Tokenizer", "ModelCatalog"]),
+        // SHA-256 from the system libcrypto (OpenSSL): content hashes and experiment assignment.
+        .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         // Workspace discovery on disk, shared by the CLI and the language server.
         .target(name: "Project", dependencies: ["Analysis"]),
+        .target(
+            name: "Registry",
+            dependencies: ["Analysis", "CoreSupport", "PromptSyntax", "ModelCatalog", "Tokenizer", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // JSON-RPC and LSP types: only the server imports this.
         .target(name: "LanguageServerProtocol", dependencies: ["CoreSupport"]),
         .target(
@@ -40,7 +52,7 @@ let package = Package(
         .target(
             name: "PromptKitCLI",
             dependencies: [
-                "Analysis", "CoreSupport", "PromptSyntax", "Mustache", "Tokenizer", "ModelCatalog", "Project", "LanguageServer",
+                "Analysis", "CoreSupport", "PromptSyntax", "Mustache", "Tokenizer", "ModelCatalog", "Project", "LanguageServer", "Registry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

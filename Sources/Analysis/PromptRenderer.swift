@@ -5,6 +5,10 @@ import PromptSyntax
 public struct RenderedMessage: Sendable, Equatable {
     public let role: String
     public let content: String
+    public init(role: String, content: String) {
+        self.role = role
+        self.content = content
+    }
 }
 
 public struct PromptRendering: Sendable {
@@ -15,6 +19,13 @@ public struct PromptRendering: Sendable {
     public let missingRequired: [String]
     /// Set when a render limit stopped rendering early.
     public let limitReached: String?
+
+    public init(messages: [RenderedMessage], isTemplate: Bool, missingRequired: [String] = [], limitReached: String? = nil) {
+        self.messages = messages
+        self.isTemplate = isTemplate
+        self.missingRequired = missingRequired
+        self.limitReached = limitReached
+    }
 }
 
 /// Renders prompt files: declared defaults, overlaid with a sample or caller-supplied values,

@@ -107,7 +107,7 @@ extension LanguageServer {
             guard let m = ws.models.model(id) else { continue }
             let c = countTokens(rendering, m.tokenizer.encoding)
             let mark = m.tokenizer.isEstimate ? "≈" : ""
-            rows.append("| \(m.id) | \(mark)\(Self.grouped(c.contentTokens[index])) | \(mark)\(Self.grouped(c.total)) | \(m.inputCost(tokens: c.total).map(Self.money) ?? "—") |")
+            rows.append("| \(m.id) | \(mark)\(Self.grouped(c.contentTokens[index])) | \(mark)\(Self.grouped(c.total)) | \(m.inputCost(tokens: c.total).map(ModelInfo.formatCost) ?? "—") |")
         }
         let role = rendering.messages[index].role
         var text = "**\(role) message**: tokens with sample `\(rendered.sample ?? "defaults")`\n\n" + rows.joined(separator: "\n")

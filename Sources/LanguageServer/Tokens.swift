@@ -123,10 +123,6 @@ extension LanguageServer {
         }
     }
 
-    static func money(_ dollars: Double) -> String {
-        dollars >= 1 ? String(format: "$%.2f", dollars) : dollars >= 0.01 ? String(format: "$%.4f", dollars) : String(format: "$%.6f", dollars)
-    }
-
     static func grouped(_ n: Int) -> String {
         let s = String(n)
         var out = ""
@@ -237,8 +233,8 @@ extension LanguageServer {
             parts.append(model.id)
         }
         if let input = model.inputCost(tokens: rendered.count.total) {
-            var cost = Self.money(input) + "/call"
-            if reserved > 0, let output = model.outputCost(tokens: reserved) { cost += " (+ up to \(Self.money(output)) output)" }
+            var cost = ModelInfo.formatCost(input) + "/call"
+            if reserved > 0, let output = model.outputCost(tokens: reserved) { cost += " (+ up to \(ModelInfo.formatCost(output)) output)" }
             parts.append(cost)
         }
         return parts.joined(separator: " · ")

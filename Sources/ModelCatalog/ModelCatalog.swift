@@ -31,6 +31,25 @@ public struct ModelInfo: Sendable, Equatable {
     public var asOf: String?
     public var notes: String?
 
+    /// Dollars as the CLI and the editor show them: cents for large sums, more digits for the
+    /// fractions of a cent a single call usually costs.
+    public static func formatCost(_ dollars: Double) -> String {
+        let digits = abs(dollars) >= 1 ? 2 : abs(dollars) >= 0.01 ? 4 : 6
+        return (dollars < 0 ? "-$" : "$") + formatFixed(abs(dollars), digits: digits)
+    }
+
+    /// Fixed-point text without Foundation's `String(format:)` (this module does not import Foundation).
+    static func formatFixed(_ x: Double, digits: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = (x * scale).rounded()
+        guard scaled < 9e18 else { return String(x) }
+        let n = Int(scaled)
+        let whole = n / Int(scale), fraction = n % Int(scale)
+        let f = String(fraction)
+        return "\(whole)." + String(repeating: "0", count: digits - f.count) + f
+    }
+
     public func inputCost(tokens: Int) -> Double? { inputPerMillion.map { Double(tokens) * $0 / 1_000_000 } }
     public func outputCost(tokens: Int) -> Double? { outputPerMillion.map { Double(tokens) * $0 / 1_000_000 } }
 }

@@ -13,10 +13,12 @@ public struct PromptKitCommand: ParsableCommand {
           promptkit tokens prompts/triage.prompt.yaml   tokens and cost across models
           promptkit models                        the model catalog
           promptkit rule PK301                    explain a rule
+          promptkit registry publish prompts/     store immutable versions (docs/registry.md)
+          promptkit registry resolve support/triage --env production
           promptkit lsp                           the language server (editors start it)
         """,
         version: "0.1.0",
-        subcommands: [LintCommand.self, RenderCommand.self, TokensCommand.self, ModelsCommand.self, RuleCommand.self, RulesCommand.self, LSPCommand.self]
+        subcommands: [LintCommand.self, RenderCommand.self, TokensCommand.self, ModelsCommand.self, RuleCommand.self, RulesCommand.self, RegistryCommand.self, LSPCommand.self]
     )
 
     public init() {}

@@ -266,8 +266,8 @@ struct TokensCommand: ParsableCommand {
             rows.append([
                 info.id,
                 mark + String(c.total),
-                info.inputCost(tokens: c.total).map(money) ?? "—",
-                reserved.flatMap { info.outputCost(tokens: $0) }.map(money) ?? "—",
+                info.inputCost(tokens: c.total).map(ModelInfo.formatCost) ?? "—",
+                reserved.flatMap { info.outputCost(tokens: $0) }.map(ModelInfo.formatCost) ?? "—",
                 info.contextWindow.map { String(format: "%.1f%%", Double(c.total + (reserved ?? 0)) * 100 / Double($0)) } ?? "—",
             ])
         }
@@ -283,9 +283,6 @@ struct TokensCommand: ParsableCommand {
         return String(repeating: " ", count: max(0, width - s.count)) + s
     }
 
-    func money(_ dollars: Double) -> String {
-        dollars >= 1 ? String(format: "$%.2f", dollars) : dollars >= 0.01 ? String(format: "$%.4f", dollars) : String(format: "$%.6f", dollars)
-    }
 }
 
 /// Collects standard-output text and writes it in large blocks (token ids can number millions).

@@ -386,6 +386,35 @@ public enum Semver {
         return true
     }
 
+    /// A string whose byte order is SemVer 2.0.0 precedence (§11), so a database index can sort
+    /// versions: numbers are length-prefixed (longer is larger), a release sorts after its
+    /// pre-releases, numeric pre-release identifiers before alphanumeric ones, and a shorter
+    /// identifier list before a longer one with the same prefix. Build metadata is ignored, as
+    /// precedence ignores it. nil for an invalid version.
+    public static func precedenceKey(_ s: String) -> String? {
+        guard isValid(s) else { return nil }
+        var rest = Substring(s)
+        if let plus = rest.firstIndex(of: "+") { rest = rest[..<plus] }
+        var pre: Substring?
+        if let dash = rest.firstIndex(of: "-") {
+            pre = rest[rest.index(after: dash)...]
+            rest = rest[..<dash]
+        }
+        func number(_ digits: Substring) -> String {
+            // Three digits of length cover any number a person writes; semver numbers have no leading zeros.
+            let count = String(digits.count)
+            return String(repeating: "0", count: max(0, 3 - count.count)) + count + digits
+        }
+        var key = rest.split(separator: ".").map(number).joined(separator: ".")
+        guard let pre else { return key + "~" }  // "~" (0x7E) sorts after "!" below: releases last
+        key += "!"
+        for id in pre.split(separator: ".") {
+            // "\u{1}" ends a list (shorter first); identifiers start with "0" (numeric) or "1" (text).
+            key += id.allSatisfy(\.isASCIIDigit) ? "\u{2}0" + number(id) : "\u{2}1" + id
+        }
+        return key + "\u{1}"
+    }
+
     static func isNumericIdentifier(_ s: Substring) -> Bool {
         !s.isEmpty && s.allSatisfy(\.isASCIIDigit) && (s == "0" || s.first != "0")
     }

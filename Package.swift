@@ -79,6 +79,7 @@ let package = Package(
         ),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "PromptSyntax", "Mustache", "CoreSupport"]),
         .testTarget(name: "CLITests", dependencies: ["PromptKitCLI"]),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "Analysis", "CoreSupport", "PromptSyntax", "ModelCatalog"]),
         .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "LanguageServerProtocol", "CoreSupport"]),
         .testTarget(
             name: "TokenizerTests",

@@ -7,9 +7,9 @@ cd "$(dirname "$0")/.."
 sudo_cmd=""
 if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null; then sudo_cmd="sudo"; fi
 # neovim: the language server's end-to-end test drives a headless Neovim with editors/nvim.
-if ! pkg-config --exists yaml-0.1 2>/dev/null || ! pkg-config --exists sqlite3 2>/dev/null || ! command -v nvim >/dev/null; then
+if ! pkg-config --exists yaml-0.1 2>/dev/null || ! pkg-config --exists sqlite3 2>/dev/null || ! pkg-config --exists libcrypto 2>/dev/null || ! command -v nvim >/dev/null; then
   $sudo_cmd apt-get update -qq
-  $sudo_cmd apt-get install -y -qq pkg-config libyaml-dev libsqlite3-dev python3-venv neovim >/dev/null
+  $sudo_cmd apt-get install -y -qq pkg-config libyaml-dev libsqlite3-dev libssl-dev python3-venv neovim >/dev/null
 fi
 
 # The Mustache spec suite lives beside the repository (../shared); tests read it from there.
@@ -26,7 +26,8 @@ fi
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/pip install -q --disable-pip-version-check -r tests/python/requirements.txt
 # tests/lsp drives the built server over stdio: pytest-lsp, raw frames, and headless Neovim.
-PROMPTKIT_REQUIRE_NVIM=1 .venv/bin/python -m pytest -q tests/python tests/lsp
+# tests/registry drives `promptkit registry` on real SQLite files: parallel writers, kill -9, bad files.
+PROMPTKIT_REQUIRE_NVIM=1 .venv/bin/python -m pytest -q tests/python tests/lsp tests/registry
 
 # Token ids against tiktoken on the CI corpus (the full run: scripts/tokenizer/parity.py).
 PROMPTKIT_TOKENIZER_BENCH=.build/debug/promptkit-tokenizer-bench .venv/bin/python scripts/tokenizer/parity.py --quick

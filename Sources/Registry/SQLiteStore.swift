@@ -12,8 +12,8 @@ public final class SQLiteRegistryStore: RegistryStore, @unchecked Sendable {
     public static let defaultRelativePath = ".promptkit/registry.sqlite"
 
     public let path: String
-    // @unchecked Sendable: DatabasePool is itself thread-safe (GRDB serialises its writer and pools its readers).
-    private let pool: DatabasePool
+    // @unchecked Sendable: GRDB's pools and queues are thread-safe (they serialise their writer).
+    private let pool: any DatabaseWriter
 
     public enum Mode: Sendable { case readWrite, readOnly }
 
@@ -43,11 +43,27 @@ public final class SQLiteRegistryStore: RegistryStore, @unchecked Sendable {
         config.readonly = mode == .readOnly
         config.label = "promptkit-registry"
         do {
-            pool = try DatabasePool(path: path, configuration: config)
+            let folder = (path as NSString).deletingLastPathComponent
+            if mode == .readOnly, !fm.isWritableFile(atPath: path) || !fm.isWritableFile(atPath: folder.isEmpty ? "." : folder) {
+                // SQLite needs to create the WAL index (-shm) beside the file to read a WAL
+                // database. A registry shipped read-only (a deploy user, a read-only mount) is
+                // read as immutable instead: a file its reader cannot write is not being written
+                // through this path, and the URI form is the one SQLite offers for it.
+                pool = try DatabaseQueue(path: "file:" + Self.uriEscaped(path) + "?immutable=1", configuration: config)
+            } else {
+                pool = try DatabasePool(path: path, configuration: config)
+            }
         } catch {
             throw Self.describe(error, path: path)
         }
         try checkSchema(mode: mode)
+    }
+
+    static func uriEscaped(_ path: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        return absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute
     }
 
     /// A file that is not SQLite at all gets a plain answer before SQLite's "file is not a database".

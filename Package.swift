@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "LanguageServerProtocol", dependencies: ["CoreSupport"]),
         .target(
             name: "LanguageServer",
-            dependencies: ["LanguageServerProtocol", "Analysis", "Project", "CoreSupport", "PromptSyntax", "Mustache", "Tokenizer", "ModelCatalog"]
+            dependencies: ["LanguageServerProtocol", "Analysis", "Project", "Registry", "CoreSupport", "PromptSyntax", "Mustache", "Tokenizer", "ModelCatalog"]
         ),
         .target(
             name: "PromptKitCLI",
@@ -61,6 +61,11 @@ let package = Package(
             name: "promptkit-bench",
             dependencies: ["Analysis", "CoreSupport"],
             path: "Benchmarks/promptkit-bench"
+        ),
+        .executableTarget(
+            name: "promptkit-registry-bench",
+            dependencies: ["Registry", "Analysis", "CoreSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Benchmarks/registry-bench"
         ),
         .executableTarget(
             name: "promptkit-tokenizer-bench",

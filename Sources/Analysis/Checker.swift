@@ -30,6 +30,7 @@ public enum Checker {
         out += variables.diagnostics
         out += SampleChecker.check(file)
         out += TokenRules.check(file, in: workspace)
+        out += RegistryRules.check(file, in: workspace)
         return out.sorted { ($0.range.start, $0.rule.code) < ($1.range.start, $1.rule.code) }
     }
 

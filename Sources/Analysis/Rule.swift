@@ -1,7 +1,7 @@
 import CoreSupport
 
 public enum Category: String, Sendable, CaseIterable, Comparable {
-    case schema, template, variables, tokens, security
+    case schema, template, variables, tokens, security, registry
 
     public static func < (a: Category, b: Category) -> Bool {
         allCases.firstIndex(of: a) ?? 0 < allCases.firstIndex(of: b) ?? 0
@@ -20,9 +20,12 @@ public enum Severity: String, Sendable, Comparable, CaseIterable {
 public struct RuleExample: Sendable {
     public let source: String
     public let others: [String]
-    public init(_ source: String, others: [String] = []) {
+    /// The registry's published content for the example's name and version (registry rules).
+    public let published: String?
+    public init(_ source: String, others: [String] = [], published: String? = nil) {
         self.source = source
         self.others = others
+        self.published = published
     }
 }
 

@@ -9,10 +9,12 @@ public enum RuleDocs {
         for e in rule.triggering {
             out += "\nFlagged:\n" + indent(e.source) + "\n"
             for o in e.others { out += "  with another workspace file:\n" + indent(o, by: 4) + "\n" }
+            if let p = e.published { out += "  with this published in the registry:\n" + indent(p, by: 4) + "\n" }
         }
         for e in rule.nonTriggering {
             out += "\nNot flagged:\n" + indent(e.source) + "\n"
             for o in e.others { out += "  with another workspace file:\n" + indent(o, by: 4) + "\n" }
+            if let p = e.published { out += "  with this published in the registry:\n" + indent(p, by: 4) + "\n" }
         }
         out += "\nSuppress on one line with `# promptkit-ignore: \(rule.code)`; configure in promptkit.yaml under `rules`.\n"
         return out
@@ -35,10 +37,12 @@ public enum RuleDocs {
             for e in r.triggering {
                 out += "\nFlagged (`↓` marks where the finding starts):\n\n```yaml\n" + e.source.trimmedNewline() + "\n```\n"
                 for o in e.others { out += "\nwith another file in the workspace:\n\n```yaml\n" + o.trimmedNewline() + "\n```\n" }
+                if let p = e.published { out += "\nwith this content published in the registry:\n\n```yaml\n" + p.trimmedNewline() + "\n```\n" }
             }
             for e in r.nonTriggering {
                 out += "\nNot flagged:\n\n```yaml\n" + e.source.trimmedNewline() + "\n```\n"
                 for o in e.others { out += "\nwith another file in the workspace:\n\n```yaml\n" + o.trimmedNewline() + "\n```\n" }
+                if let p = e.published { out += "\nwith this content published in the registry:\n\n```yaml\n" + p.trimmedNewline() + "\n```\n" }
             }
         }
         return out

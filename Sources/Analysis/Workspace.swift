@@ -83,11 +83,15 @@ public struct Workspace: Sendable {
     /// The model catalog token rules look models up in (built-in plus promptkit.yaml's `models:`).
     public var models: ModelCatalog
     public var tokenSettings: TokenSettings
+    /// The registry's published versions (empty when the workspace has no registry).
+    public var registry: RegistryFacts
 
-    public init(files: [ParsedFile], models: ModelCatalog = .builtIn, tokenSettings: TokenSettings = TokenSettings()) {
+    public init(files: [ParsedFile], models: ModelCatalog = .builtIn, tokenSettings: TokenSettings = TokenSettings(),
+                registry: RegistryFacts = RegistryFacts()) {
         self.files = files
         self.models = models
         self.tokenSettings = tokenSettings
+        self.registry = registry
         var index: [String: [Int]] = [:]
         for (i, f) in files.enumerated() {
             if let n = f.name { index[n, default: []].append(i) }

@@ -8,6 +8,8 @@ enum ServerCommand: String, CaseIterable {
     case preview = "promptkit.preview"
     /// Arguments: [uri, sample]. Chooses the sample that previews, inlay hints and token counts use.
     case selectSample = "promptkit.selectSample"
+    /// Arguments: [uri]. The registry's record of the document's name and version (the lens's facts), or null.
+    case registryStatus = "promptkit.registryStatus"
 }
 
 extension LanguageServer {
@@ -31,6 +33,8 @@ extension LanguageServer {
             selectedSample[uri] = sample
             refreshEditorViews()
             return .null
+        case .registryStatus:
+            return registryStatus(doc)?.json ?? .null
         }
     }
 

@@ -4,6 +4,7 @@ import Foundation
 import LanguageServerProtocol
 import ModelCatalog
 import Project
+import Registry
 
 /// Settings a client may pass in `initializationOptions` or `workspace/didChangeConfiguration`
 /// (under a `promptkit` key). Documented in docs/lsp.md.
@@ -15,12 +16,15 @@ struct ServerSettings {
     var hoverModels = ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "claude-sonnet-4-5", "gemini-2.5-flash"]
     /// Documents larger than this are stored but not analysed: every feature stays responsive.
     var maxAnalysedBytes = 16 << 20
+    /// The registry database (default: $PROMPTKIT_REGISTRY, else .promptkit/registry.sqlite under the root).
+    var registryPath: String?
 
     mutating func apply(_ value: Value?) {
         guard let o = value?.objectValue else { return }
         if let ms = o["diagnosticsDelay"]?.doubleValue, ms >= 0, ms <= 10_000 { diagnosticsDelay = ms / 1000 }
         if let models = o["hoverModels"]?.arrayValue { hoverModels = models.compactMap(\.stringValue) }
         if let n = o["maxAnalysedBytes"]?.intValue, n > 0 { maxAnalysedBytes = n }
+        if let p = o["registryPath"]?.stringValue { registryPath = p.isEmpty ? nil : p }
     }
 }
 
@@ -57,6 +61,9 @@ public final class LanguageServer {
     /// generation may have rendered partials that changed since.
     var generation = 0
     var factsCache: [String: DocumentFacts] = [:]
+    /// The registry's facts (PK601, the environments lens) and the file stamps they were read at.
+    var registryFacts = RegistryFacts()
+    var registryStamp: [Int] = []
     /// Documents waiting for diagnostics, with the time they are due.
     var diagnosticsDue: [String: Date] = [:]
     /// The sample each document previews (nil: its first sample).
@@ -266,7 +273,7 @@ public final class LanguageServer {
 
     func initialized() {
         guard clientRegistersWatchers else { return }
-        let watchers: [Value] = ["**/*.prompt.yaml", "**/*.prompt.yml", "**/\(Configuration.fileName)"].map {
+        let watchers: [Value] = ["**/*.prompt.yaml", "**/*.prompt.yml", "**/\(Configuration.fileName)", "**/.promptkit/registry.sqlite*"].map {
             object(("globPattern", .string($0)))
         }
         request("client/registerCapability", object(("registrations", .array([
@@ -310,13 +317,40 @@ public final class LanguageServer {
         workspaceCache = nil
     }
 
+    var registryDatabasePath: String? {
+        guard let root else { return settings.registryPath }
+        return settings.registryPath ?? RegistryLocation.path(root: root.path, environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// Re-reads the registry when its file or WAL changed (two stat calls otherwise), so a
+    /// `promptkit registry publish` in a terminal shows in the editor at the next request even
+    /// when the client does not watch files. True when the facts changed.
+    @discardableResult
+    func refreshRegistryFacts() -> Bool {
+        guard let path = registryDatabasePath else { return false }
+        let stamp = [path, path + "-wal"].flatMap { p -> [Int] in
+            var st = stat()
+            guard stat(p, &st) == 0 else { return [0, 0] }
+            return [Int(st.st_mtim.tv_sec) * 1_000_000_000 + Int(st.st_mtim.tv_nsec), Int(st.st_size)]
+        }
+        guard stamp != registryStamp else { return false }
+        registryStamp = stamp
+        let (facts, problem) = RegistryLocation.facts(at: path)
+        if let problem { log(problem, type: 2) }
+        guard facts != registryFacts else { return false }
+        registryFacts = facts
+        workspaceCache = nil
+        return true
+    }
+
     /// The current snapshot: files on disk with open documents' text in their place.
     var workspace: Workspace {
+        refreshRegistryFacts()  // a change clears workspaceCache, and so the per-document facts
         if let workspaceCache { return workspaceCache }
         var byPath = diskFiles
         for doc in documents.values where isPromptDocument(doc) { byPath[doc.path] = doc.parsed }
         let files = byPath.keys.sorted().compactMap { byPath[$0] }
-        let w = Workspace(files: files, models: configuration.models, tokenSettings: configuration.tokens)
+        let w = Workspace(files: files, models: configuration.models, tokenSettings: configuration.tokens, registry: registryFacts)
         workspaceCache = w
         return w
     }
@@ -417,9 +451,14 @@ public final class LanguageServer {
     func didChangeWatchedFiles(_ params: Value) {
         var names: Set<String> = []
         var configChanged = false
+        var registryChanged = false
         for change in params["changes"]?.arrayValue ?? [] {
             guard let uri = change["uri"]?.stringValue, let path = DocumentURI.path(of: uri) else { continue }
             let type = change["type"]?.intValue ?? 2  // 1 created, 2 changed, 3 deleted
+            if path.contains("/.promptkit/registry.sqlite") || path == registryDatabasePath {
+                registryChanged = true
+                continue
+            }
             if path.hasSuffix("/" + Configuration.fileName) {
                 configChanged = true
                 continue
@@ -435,6 +474,10 @@ public final class LanguageServer {
             }
         }
         workspaceCache = nil
+        if registryChanged, refreshRegistryFacts() {
+            for uri in documents.keys { schedule(uri, delay: 0) }
+            refreshEditorViews()
+        }
         if configChanged {
             loadWorkspace()  // include/exclude may have changed which files belong
             for uri in documents.keys { schedule(uri, delay: 0) }

@@ -215,7 +215,40 @@ extension LanguageServer {
         } else {
             lenses.append(CodeLens(range: range, command: Command(title: "no samples: declared defaults", command: ServerCommand.preview.rawValue, arguments: [uri])))
         }
+        if let status = registryStatus(doc), let version = doc.parsed.prompt.version {
+            let line = doc.lineIndex.line(containing: version.range.start)
+            let at = converter.range(TextRange(start: doc.lineIndex.lineStarts[line], end: doc.lineIndex.lineStarts[line]), doc.lineIndex)
+            lenses.append(CodeLens(range: at, command: Command(title: status.title, command: ServerCommand.registryStatus.rawValue, arguments: [uri])))
+        }
         return .array(lenses.map(\.json))
+    }
+
+    /// What the registry says about this file's name and version, for the lens and the
+    /// `promptkit.registryStatus` command. nil when the registry does not know the name.
+    func registryStatus(_ doc: OpenDocument) -> (title: String, json: Value)? {
+        let facts = workspace.registry
+        guard let name = doc.parsed.name, let version = doc.parsed.prompt.version?.value,
+              let environments = facts.environments[name] else { return nil }
+        let running = environments.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+        var o = OrderedObject()
+        o["name"] = .string(name)
+        o["version"] = .string(version)
+        o["environments"] = .object(OrderedObject(environments.sorted { $0.key < $1.key }.map { ($0.key, Value.string($0.value)) }))
+        guard let published = facts.version(name, version) else {
+            o["published"] = .bool(false)
+            return ("registry: \(version) not published · " + running.joined(separator: ", "), .object(o))
+        }
+        let hash = SHA256.hex(doc.bytes)
+        o["published"] = .bool(true)
+        o["published_hash"] = .string(published.contentHash)
+        o["current_hash"] = .string(hash)
+        o["running_in"] = .array(published.environments.map(Value.string))
+        if hash != published.contentHash {
+            return ("registry: ⚠ edited since \(version) was published (bump version)", .object(o))
+        }
+        let title = published.environments.isEmpty ? "registry: \(version) published · runs in no environment"
+            : "registry: \(version) runs in " + published.environments.joined(separator: ", ")
+        return (title, .object(o))
     }
 
     func tokenSummary(_ doc: OpenDocument, _ rendered: RenderedDocument) -> String {

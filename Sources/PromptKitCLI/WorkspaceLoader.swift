@@ -2,6 +2,7 @@ import Analysis
 import CoreSupport
 import Foundation
 import Project
+import Registry
 
 /// Errors that stop a command before any analysis: exit code 2.
 struct UsageError: Error, CustomStringConvertible {
@@ -126,7 +127,11 @@ struct LoadedWorkspace {
             parsed.append(ParsedFile.parse(stdinFile))
             targets.append(parsed.count - 1)
         }
+        // Registry facts (PK601) only when the workspace has a registry: one SQLite read.
+        let (registry, registryProblem) = RegistryLocation.facts(at: RegistryLocation.path(root: root.path, environment: ProcessInfo.processInfo.environment))
+        if let registryProblem { printError("promptkit: warning: \(registryProblem)") }
         return LoadedWorkspace(root: root, configuration: configuration, configurationProblems: configProblems,
-                               workspace: Workspace(files: parsed, models: configuration.models, tokenSettings: configuration.tokens), targets: targets)
+                               workspace: Workspace(files: parsed, models: configuration.models, tokenSettings: configuration.tokens, registry: registry),
+                               targets: targets)
     }
 }

@@ -1,3 +1,4 @@
+import Analysis
 import CoreSupport
 import Foundation
 import PromptSyntax
@@ -340,6 +341,46 @@ public struct Registry: Sendable {
         return Assignment(experiment: x, user: user, bucket: bucket, variant: variant)
     }
 
+    // MARK: Editor facts
+
+    /// Published hashes and the environments running each version, resolved by the same rules
+    /// as `resolve`, for analysis (PK601) and the editor's code lens.
+    public func facts() throws(RegistryError) -> RegistryFacts {
+        try run {
+            try store.read { r in
+                var environments: [String: [String: String]] = [:]
+                for s in try r.labelStacks() {
+                    if let current = s.versions.last { environments[s.name, default: [:]][s.environment] = current }
+                }
+                let stagingThreshold = try r.protection(environment: "staging")?.minPassRate ?? Self.defaultMinPassRate
+                for n in try r.names() {
+                    environments[n.name, default: [:]]["development"] = n.latest
+                    if environments[n.name]?["staging"] == nil, let v = try r.latestPassingVersion(name: n.name, minPassRate: stagingThreshold) {
+                        environments[n.name, default: [:]]["staging"] = v.version
+                    }
+                }
+                var published: [String: [String: RegistryFacts.Published]] = [:]
+                for (name, version, hash) in try r.publishedHashes() {
+                    let running = (environments[name] ?? [:]).filter { $0.value == version }.map(\.key).sorted {
+                        (Self.environmentRank($0), $0) < (Self.environmentRank($1), $1)
+                    }
+                    published[name, default: [:]][version] = RegistryFacts.Published(contentHash: hash, environments: running)
+                }
+                return RegistryFacts(published: published, environments: environments)
+            }
+        }
+    }
+
+    /// production first, then staging, custom labels, development.
+    static func environmentRank(_ env: String) -> Int {
+        switch env {
+        case "production": 0
+        case "staging": 1
+        case "development": 3
+        default: 2
+        }
+    }
+
     // MARK: Helpers
 
     /// Environment names become command arguments and JSON keys: keep them simple.
@@ -388,5 +429,29 @@ public enum Timestamp {
         gmtime_r(&seconds, &t)
         return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(t.tm_year) + 1900, Int(t.tm_mon) + 1, Int(t.tm_mday),
                       Int(t.tm_hour), Int(t.tm_min), Int(t.tm_sec), Int(ts.tv_nsec / 1_000_000))
+    }
+}
+
+/// Where the CLI and the language server find a workspace's registry, and its facts for
+/// analysis when there is one.
+public enum RegistryLocation {
+    public static let environmentVariable = "PROMPTKIT_REGISTRY"
+
+    /// $PROMPTKIT_REGISTRY, else `.promptkit/registry.sqlite` under the workspace root.
+    public static func path(root: String, environment: [String: String]) -> String {
+        if let p = environment[environmentVariable], !p.isEmpty { return p }
+        return (root as NSString).appendingPathComponent(SQLiteRegistryStore.defaultRelativePath)
+    }
+
+    /// The registry's facts, or empty facts when there is no registry file. A registry that exists
+    /// but cannot be read gives empty facts and the reason (a warning, never a failed lint).
+    public static func facts(at path: String) -> (RegistryFacts, problem: String?) {
+        guard FileManager.default.fileExists(atPath: path) else { return (RegistryFacts(), nil) }
+        do {
+            let store = try SQLiteRegistryStore(path: path, mode: .readOnly)
+            return (try Registry(store: store).facts(), nil)
+        } catch {
+            return (RegistryFacts(), "\(error); registry checks (PK601) are skipped")
+        }
     }
 }

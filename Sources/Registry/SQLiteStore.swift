@@ -286,11 +286,16 @@ struct SQLiteAccess: RegistryWriting {
     }
 
     func latestPassingVersion(name: String, minPassRate: Double) throws -> PromptVersion? {
-        try fetchVersion("""
-            SELECT \(Self.versionColumns) FROM prompt_version v WHERE v.name = ? AND (
-                SELECT CASE WHEN t.total > 0 THEN CAST(t.passed AS REAL) / t.total ELSE 0 END FROM test_record t
-                WHERE t.name = v.name AND t.version = v.version AND t.content_hash = v.content_hash
-                ORDER BY t.id DESC LIMIT 1) >= ?
+        // From the test records (few) to the versions (many): each version's latest record, kept
+        // when it is for the version's own content and passes. Scanning versions in precedence
+        // order instead cost a millisecond with 10,000 versions and sparse records.
+        let columns = Self.versionColumns.split(separator: ",").map { "v." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
+        return try fetchVersion("""
+            SELECT \(columns) FROM test_record t
+            JOIN prompt_version v ON v.name = t.name AND v.version = t.version AND v.content_hash = t.content_hash
+            WHERE t.name = ?
+              AND t.id = (SELECT MAX(l.id) FROM test_record l WHERE l.name = t.name AND l.version = t.version)
+              AND (CASE WHEN t.total > 0 THEN CAST(t.passed AS REAL) / t.total ELSE 0 END) >= ?
             ORDER BY v.precedence DESC, v.id DESC LIMIT 1
             """, [name, minPassRate])
     }
@@ -394,6 +399,11 @@ struct SQLiteAccess: RegistryWriting {
 
     func experiments() throws -> [Experiment] {
         try Row.fetchAll(db, sql: "SELECT * FROM experiment ORDER BY created_at, id").map(experimentRow)
+    }
+
+    func publishedHashes() throws -> [(name: String, version: String, contentHash: String)] {
+        try Row.fetchAll(db, sql: "SELECT name, version, content_hash FROM prompt_version ORDER BY id")
+            .map { (name: $0["name"], version: $0["version"], contentHash: $0["content_hash"]) }
     }
 
     func allVersions() throws -> [PromptVersion] {

@@ -30,6 +30,8 @@ public protocol RegistryReading {
     func protections() throws -> [Protection]
     func experiment(id: String) throws -> Experiment?
     func experiments() throws -> [Experiment]
+    /// (name, version, content hash) of every version, without content: editor facts.
+    func publishedHashes() throws -> [(name: String, version: String, contentHash: String)]
     /// Every version (content included), in publish order: export only.
     func allVersions() throws -> [PromptVersion]
     /// True when nothing has ever been stored.

@@ -56,7 +56,8 @@ struct RuleExampleTests {
         var main = text
         if e.variant == .suppressed { main = "# promptkit-ignore-file: \(e.rule.code)\n" + text }
         let others = source.others.map { Self.apply(e.variant == .suppressed ? .plain : e.variant, $0) }
-        let found = Fixture.lint(main, others: others).filter { $0.rule == e.rule }
+        let published = source.published.map { Self.apply(e.variant == .suppressed ? .plain : e.variant, $0) }
+        let found = Fixture.lint(main, others: others, published: published).filter { $0.rule == e.rule }
         if e.triggering, e.variant != .suppressed {
             let offset = try #require(marker, "triggering example has no ↓ marker")
             #expect(found.contains { $0.range.start == offset },

@@ -13,11 +13,20 @@ enum Fixture {
         return (text.replacingCharacters(in: r, with: ""), offset)
     }
 
-    static func lint(_ main: String, others: [String] = [], configuration: Configuration = Configuration()) -> [Diagnostic] {
+    static func lint(_ main: String, others: [String] = [], published: String? = nil,
+                     configuration: Configuration = Configuration()) -> [Diagnostic] {
         let files = ([main] + others).enumerated().map { i, text in
             ParsedFile.parse(SourceFile(path: i == 0 ? "main.prompt.yaml" : "other\(i).prompt.yaml", bytes: Array(text.utf8)))
         }
-        let workspace = Workspace(files: files)
+        var workspace = Workspace(files: files)
+        if let published {
+            // The registry's record of `published`: its name, version and hash, running in production.
+            let p = ParsedFile.parse(SourceFile(path: "published.prompt.yaml", bytes: Array(published.utf8)))
+            if let name = p.name, let version = p.prompt.version?.value {
+                let facts = RegistryFacts.Published(contentHash: SHA256.hex(Array(published.utf8)), environments: ["production"])
+                workspace.registry = RegistryFacts(published: [name: [version: facts]], environments: [name: ["production": version]])
+            }
+        }
         return Linter.lint(files[0], in: workspace, configuration: configuration)
     }
 }

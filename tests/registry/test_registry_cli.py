@@ -8,7 +8,7 @@ import stat
 import subprocess
 import tempfile
 
-from conftest import BIN, REPO, run, run_json
+from regutil import BIN, REPO, make_file, run, run_json  # noqa: F401 (make_file is a fixture)
 
 
 def test_publish_promote_resolve_rollback(tmp_path, make_file):

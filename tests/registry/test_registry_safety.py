@@ -8,7 +8,7 @@ import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import BIN, prompt, run, run_json
+from regutil import BIN, prompt, run, run_json
 
 
 def check_consistent(db):

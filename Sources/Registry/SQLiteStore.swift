@@ -88,7 +88,10 @@ public final class SQLiteRegistryStore: RegistryStore, @unchecked Sendable {
                 let applied = tables.contains("grdb_migrations") ? try migrator.appliedIdentifiers(db) : []
                 return (appID, tables, applied)
             }
-            if appID != Self.applicationID, !(appID == 0 && userTables.isEmpty) {
+            // A registry another process is creating right now may have only GRDB's bookkeeping
+            // table so far (the migrator creates it before the first migration's transaction).
+            let fresh = appID == 0 && userTables.allSatisfy { $0 == "grdb_migrations" }
+            if appID != Self.applicationID, !fresh {
                 let what = userTables.isEmpty ? "application id \(appID)" : "tables: \(userTables.prefix(5).joined(separator: ", "))"
                 throw RegistryError.database("\(path): a SQLite database, but not a promptkit registry (\(what)); pass another --db")
             }

@@ -4,12 +4,10 @@ import hashlib
 import json
 import os
 import sqlite3
-import stat
 import subprocess
 import tempfile
 
 from regutil import BIN, REPO, make_file, run, run_json  # noqa: F401 (make_file is a fixture)
-
 
 def test_publish_promote_resolve_rollback(tmp_path, make_file):
     db = tmp_path / "r.sqlite"
@@ -50,7 +48,6 @@ def test_publish_promote_resolve_rollback(tmp_path, make_file):
     # Unknown names get a suggestion.
     assert "did you mean `support/triage`" in run("show", "support/triag", db=db, check=1).stderr
 
-
 def test_publish_refuses_files_with_lint_errors(tmp_path):
     db = tmp_path / "r.sqlite"
     bad = tmp_path / "bad.prompt.yaml"
@@ -58,7 +55,6 @@ def test_publish_refuses_files_with_lint_errors(tmp_path):
     p = run("publish", str(bad), db=db, check=1)
     assert "lint error" in p.stderr and "PK202" in p.stderr
     run("publish", str(bad), "--allow-lint-errors", db=db, check=0)
-
 
 def test_diff_shows_rendered_changes_variables_and_token_deltas(tmp_path):
     db = tmp_path / "r.sqlite"
@@ -79,13 +75,11 @@ def test_diff_shows_rendered_changes_variables_and_token_deltas(tmp_path):
     human = run("diff", "p", "1.0.0", "1.1.0", db=db, check=0).stdout
     assert "+ tone" in human and "@@" in human
 
-
 def assignment(experiment: str, user: str, split: float) -> tuple[float, str]:
     """docs/registry.md's definition, independently in Python."""
     digest = hashlib.sha256(experiment.encode() + b"\0" + user.encode()).digest()
     bucket = (int.from_bytes(digest[:8], "big") >> 11) / 2**53
     return bucket, "treatment" if bucket < split else "control"
-
 
 def test_assignment_matches_the_documented_hash(tmp_path, make_file):
     db = tmp_path / "r.sqlite"
@@ -105,7 +99,6 @@ def test_assignment_matches_the_documented_hash(tmp_path, make_file):
     assert {run_json("assign", "tone-2026", "--user", u, db=db)["variant"] for u in users[:10]} == {"treatment"}
     assert run_json("experiment", "list", db=db)[0]["status"] == "stopped"
 
-
 def test_protected_environment_gate_through_the_cli(tmp_path, make_file):
     db = tmp_path / "r.sqlite"
     run("publish", str(make_file("p", "1.0.0")), db=db, check=0)
@@ -116,7 +109,6 @@ def test_protected_environment_gate_through_the_cli(tmp_path, make_file):
     run("record-test", "p@1.0.0", "--passed", "9", "--total", "10", "--source", "nightly", db=db, check=0)
     run("promote", "p@1.0.0", "--to", "production", db=db, check=0)
     assert run_json("show", "p@1.0.0", db=db)["latest_test"]["pass_rate"] == 0.9
-
 
 def test_audit_log_and_versions_cannot_be_rewritten(tmp_path, make_file):
     db = tmp_path / "r.sqlite"
@@ -131,7 +123,6 @@ def test_audit_log_and_versions_cannot_be_rewritten(tmp_path, make_file):
         except sqlite3.DatabaseError as e:
             assert "append-only" in str(e) or "immutable" in str(e) or "never deleted" in str(e)
     con.close()
-
 
 def test_export_import_round_trip(tmp_path, make_file):
     db, copy = tmp_path / "r.sqlite", tmp_path / "copy" / "r.sqlite"
@@ -154,13 +145,11 @@ def test_export_import_round_trip(tmp_path, make_file):
     assert "sha256" in run("import", str(exported), db=fresh, check=2).stderr
     assert run_json("list", db=fresh) == []
 
-
 def assert_clean_failure(p, *needles):
     assert p.returncode == 2, (p.returncode, p.stderr)
     assert "Fatal error" not in p.stderr and "Stack dump" not in p.stderr
     for n in needles:
         assert n in p.stderr, p.stderr
-
 
 def test_unusable_database_files_get_clear_errors(tmp_path, make_file):
     f = make_file("p", "1.0.0")
@@ -195,7 +184,6 @@ def test_unusable_database_files_get_clear_errors(tmp_path, make_file):
     p = run("show", "p@2.0.29", db=damaged)
     assert_clean_failure(p, str(damaged))
     assert "corrupt" in p.stderr or "not a promptkit registry" in p.stderr
-
 
 def test_read_only_registry(make_file):
     """A registry the user may read but not write: reads work, writes say why they cannot."""

@@ -99,3 +99,24 @@ def test_kill_9_during_publishes_leaves_a_consistent_registry(tmp_path):
     # The registry still works and completes the batch; every earlier version is unchanged.
     run("publish", str(batch), "--author", "k", db=db, check=0)
     assert check_consistent(db) == count
+
+
+def test_processes_racing_to_create_a_registry_all_succeed(tmp_path):
+    """The first write creates the schema; processes that start together must not see a
+    half-created registry as foreign, nor fail on the schema the winner created."""
+    files = []
+    for w in range(8):
+        d = tmp_path / f"w{w}"
+        d.mkdir()
+        (d / "promptkit.yaml").write_text("")
+        f = d / "p.prompt.yaml"
+        f.write_text(prompt(f"race/p{w}", "1.0.0"))
+        files.append(f)
+    for round_ in range(8):
+        db = tmp_path / f"r{round_}.sqlite"
+        procs = [subprocess.Popen([BIN, "registry", "publish", str(f), "--db", str(db), "--author", "r"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tmp_path) for f in files]
+        for p in procs:
+            _, err = p.communicate(timeout=60)
+            assert p.returncode == 0, err
+        assert check_consistent(db) == len(files)

@@ -105,6 +105,7 @@ public final class LanguageServer {
             }
             switch item {
             case .message(let message):
+                refreshRegistryFacts()
                 if let code = handle(message) { return code }
             case .invalid(let error, let id):
                 send(Message.response(id: id, error: error))
@@ -322,30 +323,31 @@ public final class LanguageServer {
         return settings.registryPath ?? RegistryLocation.path(root: root.path, environment: ProcessInfo.processInfo.environment)
     }
 
-    /// Re-reads the registry when its file or WAL changed (two stat calls otherwise), so a
-    /// `promptkit registry publish` in a terminal shows in the editor at the next request even
-    /// when the client does not watch files. True when the facts changed.
-    @discardableResult
-    func refreshRegistryFacts() -> Bool {
-        guard let path = registryDatabasePath else { return false }
+    /// Re-reads the registry when its file or WAL changed (two stat calls per incoming message
+    /// otherwise), so a `promptkit registry publish` in a terminal reaches the editor at the next
+    /// message even when the client does not watch files. When the facts changed, every open
+    /// document is re-checked and the client asked to refresh its lenses.
+    func refreshRegistryFacts() {
+        guard let path = registryDatabasePath else { return }
         let stamp = [path, path + "-wal"].flatMap { p -> [Int] in
             var st = stat()
             guard stat(p, &st) == 0 else { return [0, 0] }
             return [Int(st.st_mtim.tv_sec) * 1_000_000_000 + Int(st.st_mtim.tv_nsec), Int(st.st_size)]
         }
-        guard stamp != registryStamp else { return false }
+        guard stamp != registryStamp else { return }
         registryStamp = stamp
         let (facts, problem) = RegistryLocation.facts(at: path)
         if let problem { log(problem, type: 2) }
-        guard facts != registryFacts else { return false }
+        guard facts != registryFacts else { return }
         registryFacts = facts
         workspaceCache = nil
-        return true
+        guard !documents.isEmpty else { return }
+        for uri in documents.keys { schedule(uri, delay: 0) }
+        refreshEditorViews()
     }
 
     /// The current snapshot: files on disk with open documents' text in their place.
     var workspace: Workspace {
-        refreshRegistryFacts()  // a change clears workspaceCache, and so the per-document facts
         if let workspaceCache { return workspaceCache }
         var byPath = diskFiles
         for doc in documents.values where isPromptDocument(doc) { byPath[doc.path] = doc.parsed }
@@ -451,14 +453,11 @@ public final class LanguageServer {
     func didChangeWatchedFiles(_ params: Value) {
         var names: Set<String> = []
         var configChanged = false
-        var registryChanged = false
         for change in params["changes"]?.arrayValue ?? [] {
             guard let uri = change["uri"]?.stringValue, let path = DocumentURI.path(of: uri) else { continue }
             let type = change["type"]?.intValue ?? 2  // 1 created, 2 changed, 3 deleted
-            if path.contains("/.promptkit/registry.sqlite") || path == registryDatabasePath {
-                registryChanged = true
-                continue
-            }
+            // Registry changes were picked up before this message was handled (refreshRegistryFacts).
+            if path.contains("/.promptkit/registry.sqlite") || path == registryDatabasePath { continue }
             if path.hasSuffix("/" + Configuration.fileName) {
                 configChanged = true
                 continue
@@ -474,10 +473,6 @@ public final class LanguageServer {
             }
         }
         workspaceCache = nil
-        if registryChanged, refreshRegistryFacts() {
-            for uri in documents.keys { schedule(uri, delay: 0) }
-            refreshEditorViews()
-        }
         if configChanged {
             loadWorkspace()  // include/exclude may have changed which files belong
             for uri in documents.keys { schedule(uri, delay: 0) }

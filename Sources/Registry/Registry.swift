@@ -105,7 +105,7 @@ public struct Registry: Sendable {
         return try run {
             try store.write { tx in
                 guard let target = try tx.version(name: name, version: version) else { throw try Self.unknownVersion(name, version, tx) }
-                let current = try tx.labelStack(name: name, environment: environment).last
+                let current = try tx.currentLabel(name: name, environment: environment)
                 if current == version {
                     throw RegistryError.refused("\(environment) already runs \(name)@\(version)")
                 }
@@ -189,7 +189,7 @@ public struct Registry: Sendable {
                     guard let v = try r.latestVersion(name: name) else { throw try Self.unknownName(name, r) }
                     return Resolution(environment: environment, version: v, rule: .latest)
                 }
-                if let labelled = try r.labelStack(name: name, environment: environment).last {
+                if let labelled = try r.currentLabel(name: name, environment: environment) {
                     guard let v = try r.version(name: name, version: labelled) else {
                         throw RegistryError.database("\(name): the \(environment) label points at \(labelled), which is not stored")
                     }

@@ -235,12 +235,6 @@ public final class SQLiteRegistryStore: RegistryStore, @unchecked Sendable {
         }
     }
 
-    /// `PRAGMA integrity_check`: "ok" or SQLite's list of problems.
-    public func integrityCheck() throws -> [String] {
-        try read { _ in () }
-        return try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
-    }
-
     static func describe(_ error: any Error, path: String) -> RegistryError {
         guard let e = error as? DatabaseError else { return .database("\(path): \(error)") }
         let detail = e.message ?? "\(e.resultCode)"

@@ -18,6 +18,8 @@ public protocol RegistryReading {
     /// Version strings of `name`, lowest precedence first.
     func versions(name: String) throws -> [String]
     func names() throws -> [NameSummary]
+    /// The label's current version, nil when the label is not set.
+    func currentLabel(name: String, environment: String) throws -> String?
     /// The label's stack (oldest first), empty when the label is not set.
     func labelStack(name: String, environment: String) throws -> [String]
     func labelStacks() throws -> [LabelStack]

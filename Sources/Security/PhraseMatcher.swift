@@ -1,0 +1,277 @@
+/// The phrase families the injection rules report.
+public enum PhraseFamily: String, Sendable, CaseIterable {
+    case instructionOverride = "instruction override"
+    case roleReassignment = "role reassignment"
+    case promptExtraction = "prompt extraction"
+}
+
+/// A phrase pattern: slots of alternatives, each slot within `gaps[i]` units of the previous one,
+/// never across a sentence end.
+///
+/// Written as text: `ignore|disregard ~3 previous|prior ~4 instructions|rules`. Alternatives are
+/// separated by `|`, words inside one alternative by `_` (`system_prompt`), a trailing `*` matches
+/// any word with that prefix (`instruction*`), `~N` allows up to N units before the next slot
+/// (default 0), `<s>` is the start of a sentence or line, and a word ending in `!` matches only
+/// when written in capitals (`dan!` is DAN the persona, not Dan from accounting). Alternatives are
+/// normalised exactly like scanned text, so they are written in plain lowercase (accents, Arabic
+/// letter variants and CJK segmentation are handled for them).
+struct PhrasePattern: Sendable {
+    let family: PhraseFamily
+    let source: String
+    let slots: [[[Atom]]]
+    let gaps: [Int]
+
+    enum Atom: Hashable, Sendable {
+        case word(String)
+        case prefix(String)
+        case uppercase(String)
+    }
+
+    init(_ family: PhraseFamily, _ source: String) {
+        self.family = family
+        self.source = source
+        var slots: [[[Atom]]] = []
+        var gaps: [Int] = []
+        var pendingGap = 0
+        for token in source.split(separator: " ") {
+            if token.hasPrefix("~"), let n = Int(token.dropFirst()) {
+                pendingGap = n
+                continue
+            }
+            if !slots.isEmpty { gaps.append(pendingGap) }
+            pendingGap = 0
+            slots.append(token.split(separator: "|").map { Self.atoms(String($0)) }.filter { !$0.isEmpty })
+        }
+        self.slots = slots
+        self.gaps = gaps
+    }
+
+    static func atoms(_ alternative: String) -> [Atom] {
+        if alternative == TextUnit.sentenceStart { return [.word(TextUnit.sentenceStart)] }
+        var text = alternative
+        var prefix = false
+        var uppercaseOnly = false
+        if text.hasSuffix("*") { prefix = true; text.removeLast() }
+        if text.count > 1, text.hasSuffix("!") { uppercaseOnly = true; text.removeLast() }
+        let units = TextUnits.units(text.replacingUnderscores()).filter { $0.key != TextUnit.sentenceStart }
+        var atoms: [Atom] = units.map { .word($0.key) }
+        if prefix, case .word(let last)? = atoms.last { atoms[atoms.count - 1] = .prefix(last) }
+        if uppercaseOnly, case .word(let last)? = atoms.last { atoms[atoms.count - 1] = .uppercase(last) }
+        return atoms
+    }
+}
+
+extension String {
+    fileprivate func replacingUnderscores() -> String {
+        String(map { $0 == "_" ? " " : $0 })
+    }
+}
+
+/// One phrase found in scanned text.
+struct PhraseMatch: Sendable {
+    let family: PhraseFamily
+    let pattern: Int
+    /// UTF-8 offsets in the scanned text.
+    let start: Int
+    let end: Int
+    let techniques: Techniques
+    /// The phrase as read (normalised, de-obfuscated words joined by spaces).
+    let reading: String
+}
+
+/// Finds every pattern in a unit stream in one pass.
+///
+/// Each unit is resolved once: its key, else (for words that are not phrase words as written)
+/// the phrase word its look-alike/leetspeak skeleton or scrambled middle letters spell. Each
+/// pattern keeps, per slot, only the latest chain that reached it: a later chain end is never
+/// worse for the next slot's gap, so one integer per slot suffices and the scan stays linear in
+/// the number of units times the few hits a unit has.
+final class PhraseMatcher: Sendable {
+    let patterns: [PhrasePattern]
+
+    struct Entry: Sendable {
+        let pattern: Int
+        let slot: Int
+        let atoms: [PhrasePattern.Atom]
+    }
+
+    private let byWord: [String: [Entry]]
+    private let byPrefix: [String: [Entry]]
+    private let prefixLengths: [Int]
+    /// Every word any pattern uses (all atoms, not only first ones).
+    private let vocabulary: Set<String>
+    private let prefixes: Set<String>
+    private let bySkeleton: [String: String]
+    private let byScramble: [String: String]
+    /// Index of each pattern's first slot in the flat state arrays.
+    private let slotBase: [Int]
+    private let slotCount: Int
+
+    init(_ patterns: [PhrasePattern]) {
+        self.patterns = patterns
+        var byWord: [String: [Entry]] = [:]
+        var byPrefix: [String: [Entry]] = [:]
+        var vocabulary: Set<String> = []
+        var prefixes: Set<String> = []
+        var slotBase: [Int] = []
+        var count = 0
+        for (p, pattern) in patterns.enumerated() {
+            slotBase.append(count)
+            count += pattern.slots.count
+            for (s, slot) in pattern.slots.enumerated() {
+                for atoms in slot {
+                    guard let first = atoms.first else { continue }
+                    let entry = Entry(pattern: p, slot: s, atoms: atoms)
+                    switch first {
+                    case .word(let w), .uppercase(let w): byWord[w, default: []].append(entry)
+                    case .prefix(let w): byPrefix[w, default: []].append(entry)
+                    }
+                    for atom in atoms {
+                        switch atom {
+                        case .word(let w), .uppercase(let w): vocabulary.insert(w)
+                        case .prefix(let w): prefixes.insert(w)
+                        }
+                    }
+                }
+            }
+        }
+        var bySkeleton: [String: String] = [:]
+        var byScramble: [String: String] = [:]
+        for w in vocabulary where w.unicodeScalars.allSatisfy({ $0.isASCII }) && w.count >= 4 {
+            bySkeleton[WordBuilder.skeleton(of: w)] = w
+            if w.count >= 5, let key = Self.scrambleKey(w) { byScramble[key] = w }
+        }
+        self.byWord = byWord
+        self.byPrefix = byPrefix
+        self.prefixLengths = Array(Set(prefixes.map(\.count))).sorted()
+        self.vocabulary = vocabulary
+        self.prefixes = prefixes
+        self.bySkeleton = bySkeleton
+        self.byScramble = byScramble
+        self.slotBase = slotBase
+        self.slotCount = count
+    }
+
+    /// First letter, last letter and the sorted middle: typoglycemia keeps the ends and shuffles
+    /// the rest ("ignroe", "isntructions").
+    static func scrambleKey(_ w: String) -> String? {
+        let scalars = Array(w.unicodeScalars)
+        guard scalars.count >= 5, scalars.allSatisfy({ $0.isASCII && $0.properties.isAlphabetic }) else { return nil }
+        var middle = scalars[1..<(scalars.count - 1)].map(\.value)
+        middle.sort()
+        var key = String(scalars[0]) + String(scalars[scalars.count - 1]) + ":"
+        for m in middle { key.unicodeScalars.append(Unicode.Scalar(m) ?? " ") }
+        return key
+    }
+
+    /// Resolves each word to the phrase word it spells, with the techniques that took.
+    func resolve(_ units: [TextUnit]) -> [(key: String, techniques: Techniques)] {
+        var out: [(key: String, techniques: Techniques)] = []
+        out.reserveCapacity(units.count)
+        for u in units {
+            guard u.isWord else { out.append((u.key, [])); continue }
+            if vocabulary.contains(u.key) || hasPrefix(u.key) { out.append((u.key, u.techniques)); continue }
+            if let skel = u.skeleton, let w = bySkeleton[skel] {
+                var t = u.techniques
+                let mixed = u.key.unicodeScalars.contains { !$0.isASCII }
+                t.insert(mixed ? .homoglyphs : .leetspeak)
+                if u.key.unicodeScalars.contains(where: { $0.value >= 0x30 && $0.value <= 0x39 }) { t.insert(.leetspeak) }
+                out.append((w, t))
+                continue
+            }
+            if u.key.count >= 5, u.key.count <= 24, let key = Self.scrambleKey(u.key), let w = byScramble[key], w != u.key {
+                out.append((w, u.techniques.union(.typoglycemia)))
+                continue
+            }
+            out.append((u.key, u.techniques))
+        }
+        return out
+    }
+
+    private func hasPrefix(_ key: String) -> Bool {
+        for n in prefixLengths {
+            guard key.count >= n else { break }
+            if prefixes.contains(String(key.prefix(n))) { return true }
+        }
+        return false
+    }
+
+    private func atomMatches(_ atom: PhrasePattern.Atom, _ key: String, _ unit: TextUnit) -> Bool {
+        switch atom {
+        case .word(let w): key == w
+        case .uppercase(let w): key == w && unit.isUppercase
+        case .prefix(let w): key.hasPrefix(w)
+        }
+    }
+
+    /// All matches, at most `limit` per family.
+    func matches(_ units: [TextUnit], limit: Int = 8) -> [PhraseMatch] {
+        let resolved = resolve(units)
+        var lastEnd = [Int](repeating: -1, count: slotCount)
+        var chainStart = [Int](repeating: -1, count: slotCount)
+        var chainTechniques = [Techniques](repeating: [], count: slotCount)
+        var lastBoundary = -1
+        var found: [PhraseMatch] = []
+        var perFamily: [PhraseFamily: Int] = [:]
+        var familyEnd: [PhraseFamily: Int] = [:]
+        var hits: [(entry: Entry, length: Int, techniques: Techniques)] = []
+
+        for p in units.indices {
+            // A sentence end may finish a phrase ("I am your developer.") but no chain continues
+            // past it.
+            defer { if units[p].isBoundary { lastBoundary = p } }
+            hits.removeAll(keepingCapacity: true)
+            let key = resolved[p].key
+            var candidates: [Entry] = byWord[key] ?? []
+            for n in prefixLengths {
+                guard key.count >= n else { break }
+                if let e = byPrefix[String(key.prefix(n))] { candidates += e }
+            }
+            for entry in candidates {
+                var ok = true
+                var techniques: Techniques = []
+                for (i, atom) in entry.atoms.enumerated() {
+                    let q = p + i
+                    guard q < units.count, !units[q].isBoundary || i == 0, atomMatches(atom, resolved[q].key, units[q]) else { ok = false; break }
+                    techniques.formUnion(resolved[q].techniques)
+                }
+                if ok { hits.append((entry, entry.atoms.count, techniques)) }
+            }
+            guard !hits.isEmpty else { continue }
+            // Later slots first, so one word never fills two slots of the same chain.
+            hits.sort { ($0.entry.pattern, -$0.entry.slot) < ($1.entry.pattern, -$1.entry.slot) }
+            for hit in hits {
+                let pattern = patterns[hit.entry.pattern]
+                let s = slotBase[hit.entry.pattern] + hit.entry.slot
+                var start = p
+                var techniques = hit.techniques
+                if hit.entry.slot > 0 {
+                    let prev = s - 1
+                    guard lastEnd[prev] >= 0, lastEnd[prev] > lastBoundary, p >= lastEnd[prev],
+                          p - lastEnd[prev] <= pattern.gaps[hit.entry.slot - 1] else { continue }
+                    start = chainStart[prev]
+                    techniques.formUnion(chainTechniques[prev])
+                }
+                let end = p + hit.length
+                if hit.entry.slot == pattern.slots.count - 1 {
+                    let family = pattern.family
+                    guard (perFamily[family] ?? 0) < limit else { continue }
+                    let startOffset = units[start].start
+                    // Overlapping matches of one family are one finding.
+                    if let e = familyEnd[family], startOffset < e { continue }
+                    let endOffset = units[end - 1].end
+                    let reading = resolved[start..<end].filter { $0.key != TextUnit.sentenceStart }.map(\.key).joined(separator: " ")
+                    found.append(PhraseMatch(family: family, pattern: hit.entry.pattern, start: startOffset, end: endOffset,
+                                             techniques: techniques, reading: reading))
+                    perFamily[family, default: 0] += 1
+                    familyEnd[family] = endOffset
+                } else {
+                    lastEnd[s] = end
+                    chainStart[s] = start
+                    chainTechniques[s] = techniques
+                }
+            }
+        }
+        return found
+    }
+}

@@ -1,0 +1,346 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Credentials written into prompt files: provider API keys, private-key blocks, passwords in
+/// URLs, and high-entropy values assigned to key/secret/token/password names. One linear pass
+/// over the bytes; every finding's evidence is masked (a few characters kept) so that lint
+/// output, SARIF files and CI logs never carry the secret.
+public enum SecretScanner {
+    struct Provider {
+        let prefix: String
+        let name: String
+        let minimumRest: Int
+        let charset: Charset
+        var exactLength: Int? = nil
+    }
+
+    enum Charset { case alnum, alnumDash, alnumDashDot, alnumUnderscore, upperAlnum, hex, alpha }
+
+    /// Prefixes as the providers document them (and as gitleaks' and GitHub secret scanning's
+    /// rules know them). Longer prefixes first: `sk-ant-` before `sk-`.
+    static let providers: [Provider] = [
+        Provider(prefix: "sk-ant-", name: "Anthropic API key", minimumRest: 32, charset: .alnumDash),
+        Provider(prefix: "sk-proj-", name: "OpenAI project API key", minimumRest: 32, charset: .alnumDash),
+        Provider(prefix: "sk-svcacct-", name: "OpenAI service-account key", minimumRest: 32, charset: .alnumDash),
+        Provider(prefix: "sk-admin-", name: "OpenAI admin key", minimumRest: 32, charset: .alnumDash),
+        Provider(prefix: "sk-None-", name: "OpenAI API key", minimumRest: 32, charset: .alnumDash),
+        Provider(prefix: "sk-or-v1-", name: "OpenRouter API key", minimumRest: 48, charset: .hex),
+        Provider(prefix: "sk-", name: "OpenAI API key", minimumRest: 32, charset: .alnum),
+        Provider(prefix: "sk_live_", name: "Stripe secret key", minimumRest: 16, charset: .alnum),
+        Provider(prefix: "rk_live_", name: "Stripe restricted key", minimumRest: 16, charset: .alnum),
+        Provider(prefix: "sk_test_", name: "Stripe test secret key", minimumRest: 16, charset: .alnum),
+        Provider(prefix: "rk_test_", name: "Stripe test restricted key", minimumRest: 16, charset: .alnum),
+        Provider(prefix: "whsec_", name: "Stripe webhook secret", minimumRest: 24, charset: .alnum),
+        Provider(prefix: "github_pat_", name: "GitHub fine-grained token", minimumRest: 22, charset: .alnumUnderscore),
+        Provider(prefix: "ghp_", name: "GitHub personal access token", minimumRest: 36, charset: .alnum),
+        Provider(prefix: "gho_", name: "GitHub OAuth token", minimumRest: 36, charset: .alnum),
+        Provider(prefix: "ghu_", name: "GitHub user-to-server token", minimumRest: 36, charset: .alnum),
+        Provider(prefix: "ghs_", name: "GitHub server-to-server token", minimumRest: 36, charset: .alnum),
+        Provider(prefix: "ghr_", name: "GitHub refresh token", minimumRest: 36, charset: .alnum),
+        Provider(prefix: "glpat-", name: "GitLab personal access token", minimumRest: 20, charset: .alnumDash),
+        Provider(prefix: "gldt-", name: "GitLab deploy token", minimumRest: 20, charset: .alnumDash),
+        Provider(prefix: "AIza", name: "Google API key", minimumRest: 35, charset: .alnumDash, exactLength: 39),
+        Provider(prefix: "ya29.", name: "Google OAuth access token", minimumRest: 30, charset: .alnumDash),
+        Provider(prefix: "xoxb-", name: "Slack bot token", minimumRest: 20, charset: .alnumDash),
+        Provider(prefix: "xoxp-", name: "Slack user token", minimumRest: 20, charset: .alnumDash),
+        Provider(prefix: "xoxa-", name: "Slack app token", minimumRest: 20, charset: .alnumDash),
+        Provider(prefix: "xoxr-", name: "Slack refresh token", minimumRest: 20, charset: .alnumDash),
+        Provider(prefix: "xoxs-", name: "Slack session token", minimumRest: 20, charset: .alnumDash),
+        Provider(prefix: "xoxe-", name: "Slack token", minimumRest: 20, charset: .alnumDash),
+        Provider(prefix: "xoxe.xoxp-", name: "Slack token", minimumRest: 20, charset: .alnumDash),
+        Provider(prefix: "xapp-", name: "Slack app-level token", minimumRest: 20, charset: .alnumDash),
+        Provider(prefix: "hf_", name: "Hugging Face token", minimumRest: 30, charset: .alpha),
+        Provider(prefix: "npm_", name: "npm access token", minimumRest: 36, charset: .alnum),
+        Provider(prefix: "pypi-AgEIcHlwaS5vcmc", name: "PyPI API token", minimumRest: 50, charset: .alnumDash),
+        Provider(prefix: "gsk_", name: "Groq API key", minimumRest: 40, charset: .alnum),
+        Provider(prefix: "xai-", name: "xAI API key", minimumRest: 60, charset: .alnum),
+        Provider(prefix: "pplx-", name: "Perplexity API key", minimumRest: 40, charset: .alnum),
+        Provider(prefix: "r8_", name: "Replicate API token", minimumRest: 30, charset: .alnum),
+        Provider(prefix: "nvapi-", name: "NVIDIA API key", minimumRest: 40, charset: .alnumDash),
+        Provider(prefix: "dop_v1_", name: "DigitalOcean token", minimumRest: 64, charset: .hex),
+        Provider(prefix: "shpat_", name: "Shopify access token", minimumRest: 32, charset: .hex),
+        Provider(prefix: "shpss_", name: "Shopify shared secret", minimumRest: 32, charset: .hex),
+        Provider(prefix: "lin_api_", name: "Linear API key", minimumRest: 32, charset: .alnum),
+        Provider(prefix: "sbp_", name: "Supabase token", minimumRest: 40, charset: .hex),
+        Provider(prefix: "tvly-", name: "Tavily API key", minimumRest: 24, charset: .alnumDash),
+        Provider(prefix: "dapi", name: "Databricks token", minimumRest: 32, charset: .hex),
+        Provider(prefix: "glc_", name: "Grafana Cloud token", minimumRest: 32, charset: .alnumDash),
+        Provider(prefix: "sq0atp-", name: "Square access token", minimumRest: 22, charset: .alnumDash),
+        Provider(prefix: "sq0csp-", name: "Square OAuth secret", minimumRest: 40, charset: .alnumDash),
+        Provider(prefix: "SG.", name: "SendGrid API key", minimumRest: 60, charset: .alnumDashDot),
+    ]
+    static let awsKeyPrefixes: Set<String> = ["AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "APKA"]
+
+    public static func scan(_ text: String) -> [SecurityFinding] { scan(Array(text.utf8)) }
+
+    public static func scan(_ b: [UInt8]) -> [SecurityFinding] {
+        var out: [SecurityFinding] = []
+        var covered = 0  // findings never overlap: scanning resumes after each
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            let startsToken = i == 0 || !isWordByte(b[i - 1])
+            if c == UInt8(ascii: "-"), let f = privateKey(b, i) {
+                out.append(f); i = f.end; covered = f.end; continue
+            }
+            if c == UInt8(ascii: ":"), i + 2 < b.count, b[i + 1] == UInt8(ascii: "/"), b[i + 2] == UInt8(ascii: "/") {
+                if let f = urlCredentials(b, i, after: covered) { out.append(f); i = f.end; covered = f.end; continue }
+            }
+            if startsToken, isWordByte(c) {
+                // Provider keys and JWTs: letters, digits, `_`, `-` (and the dots of a JWT).
+                var j = i
+                while j < b.count, isWordByte(b[j]) || b[j] == UInt8(ascii: ".") { j += 1 }
+                while j > i, b[j - 1] == UInt8(ascii: ".") { j -= 1 }
+                if let f = providerKey(b, i, j) ?? jwt(b, i, j) {
+                    out.append(f); i = f.end; covered = f.end; continue
+                }
+                // Generic secrets may use the whole base64 alphabet.
+                var k = i
+                while k < b.count, isTokenByte(b[k]) { k += 1 }
+                if let f = awsSecret(b, i, k) ?? assignedSecret(b, i, k, lineStart: lineStart(b, i)) {
+                    out.append(f); i = f.end; covered = f.end; continue
+                }
+                var w = i
+                while w < b.count, isWordByte(b[w]) { w += 1 }
+                i = max(w, i + 1)
+                continue
+            }
+            i += 1
+        }
+        return out
+    }
+
+    static func isWordByte(_ c: UInt8) -> Bool {
+        (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
+    }
+
+    static func isTokenByte(_ c: UInt8) -> Bool {
+        (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
+            || c == UInt8(ascii: "+") || c == UInt8(ascii: "/") || c == UInt8(ascii: "=")
+    }
+
+    static func lineStart(_ b: [UInt8], _ i: Int) -> Int {
+        var k = i
+        while k > 0, b[k - 1] != 0x0A, i - k < 200 { k -= 1 }
+        return k
+    }
+
+    static func inCharset(_ c: UInt8, _ set: Charset) -> Bool {
+        let alnum = (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39)
+        switch set {
+        case .alnum: return alnum
+        case .alnumDash: return alnum || c == UInt8(ascii: "-") || c == UInt8(ascii: "_")
+        case .alnumDashDot: return alnum || c == UInt8(ascii: "-") || c == UInt8(ascii: "_") || c == UInt8(ascii: ".")
+        case .alnumUnderscore: return alnum || c == UInt8(ascii: "_")
+        case .upperAlnum: return (c >= 0x41 && c <= 0x5A) || (c >= 0x30 && c <= 0x39)
+        case .hex: return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46)
+        case .alpha: return (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
+        }
+    }
+
+    static func hasPrefix(_ b: [UInt8], _ i: Int, _ p: String) -> Bool {
+        let u = Array(p.utf8)
+        return i + u.count <= b.count && b[i..<(i + u.count)].elementsEqual(u)
+    }
+
+    static func providerKey(_ b: [UInt8], _ lo: Int, _ hi: Int) -> SecurityFinding? {
+        // AWS access key ids: exactly 20 uppercase letters and digits.
+        if hi - lo == 20, awsKeyPrefixes.contains(String(decoding: b[lo..<(lo + 4)], as: UTF8.self)),
+           b[lo..<hi].allSatisfy({ inCharset($0, .upperAlnum) }), !hasSuffix(b, hi, "EXAMPLE") {
+            return SecurityFinding(kind: .apiKey, start: lo, end: hi, evidence: mask(b, lo, hi, keep: 4), detail: "AWS access key ID")
+        }
+        for p in providers where hasPrefix(b, lo, p.prefix) {
+            let restStart = lo + p.prefix.utf8.count
+            var j = restStart
+            while j < hi, inCharset(b[j], p.charset) { j += 1 }
+            let rest = j - restStart
+            guard rest >= p.minimumRest else { continue }
+            if let exact = p.exactLength, j - lo != exact { continue }
+            let body = Array(b[restStart..<j])
+            // A real key is random: letters and digits mixed, no long runs. "sk-my-placeholder-key"
+            // and "sk-xxxxxxxx…" are not keys.
+            guard looksRandom(body) else { continue }
+            return SecurityFinding(kind: .apiKey, start: lo, end: j, evidence: mask(b, lo, j, keep: p.prefix.utf8.count), detail: p.name)
+        }
+        return nil
+    }
+
+    static func hasSuffix(_ b: [UInt8], _ end: Int, _ s: String) -> Bool {
+        let u = Array(s.utf8)
+        return end >= u.count && b[(end - u.count)..<end].elementsEqual(u)
+    }
+
+    /// Mixed letters and digits, several distinct characters, no character repeated 6 times in a row.
+    static func looksRandom(_ body: [UInt8]) -> Bool {
+        var digits = 0, letters = 0, run = 1, maxRun = 1
+        var seen = Set<UInt8>()
+        for (k, c) in body.enumerated() {
+            if c >= 0x30 && c <= 0x39 { digits += 1 } else if (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) { letters += 1 }
+            seen.insert(c)
+            if k > 0, body[k - 1] == c { run += 1; maxRun = max(maxRun, run) } else { run = 1 }
+        }
+        return digits > 0 && letters > 0 && seen.count >= min(12, body.count / 2) && maxRun < 6
+    }
+
+    static func jwt(_ b: [UInt8], _ lo: Int, _ hi: Int) -> SecurityFinding? {
+        guard hasPrefix(b, lo, "eyJ") else { return nil }
+        var parts = 0, len = 0, minLen = Int.max
+        for k in lo..<hi {
+            if b[k] == UInt8(ascii: ".") { parts += 1; minLen = min(minLen, len); len = 0 } else { len += 1 }
+        }
+        minLen = min(minLen, len)
+        guard parts == 2, minLen >= 10 else { return nil }
+        return SecurityFinding(kind: .apiKey, start: lo, end: hi, evidence: mask(b, lo, hi, keep: 6), detail: "JSON Web Token")
+    }
+
+    /// 40 characters of base64 alphabet on a line that names AWS or a secret access key.
+    static func awsSecret(_ b: [UInt8], _ lo: Int, _ hi: Int) -> SecurityFinding? {
+        guard hi - lo == 40, b[lo..<hi].allSatisfy({ inCharset($0, .alnum) || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "+") }) else { return nil }
+        let line = String(decoding: b[lineStart(b, lo)..<lo], as: UTF8.self).lowercased()
+        guard line.contains("aws") || line.contains("secret_access") || line.contains("secretaccess") || line.contains("secret access") else { return nil }
+        guard entropy(b[lo..<hi]) >= 4.0, looksRandom(Array(b[lo..<hi])) else { return nil }
+        return SecurityFinding(kind: .apiKey, start: lo, end: hi, evidence: mask(b, lo, hi, keep: 4), detail: "AWS secret access key")
+    }
+
+    /// `-----BEGIN … PRIVATE KEY-----` through its END line (or the header alone when cut off).
+    static func privateKey(_ b: [UInt8], _ i: Int) -> SecurityFinding? {
+        guard hasPrefix(b, i, "-----BEGIN ") else { return nil }
+        var j = i + 11
+        while j < b.count, j - i < 80, b[j] != 0x0A, !hasPrefix(b, j, "-----") { j += 1 }
+        guard hasPrefix(b, j, "-----") else { return nil }
+        let label = String(decoding: b[(i + 11)..<j], as: UTF8.self)
+        guard label.hasSuffix("PRIVATE KEY") || label.hasSuffix("PRIVATE KEY BLOCK") else { return nil }
+        let headerEnd = j + 5
+        var end = headerEnd
+        let endMarker = Array("-----END \(label)-----".utf8)
+        if let at = DelimiterEscapes.find(endMarker, in: b, from: headerEnd), at - headerEnd < 20_000 { end = at + endMarker.count }
+        let body = b[headerEnd..<min(end, b.count)].filter { !($0 == 0x0A || $0 == 0x0D || $0 == 0x20) }.count
+        return SecurityFinding(kind: .privateKey, start: i, end: end,
+                               evidence: "-----BEGIN \(label)----- (\(max(0, body - (end > headerEnd ? endMarker.count : 0))) characters of key material)",
+                               detail: label)
+    }
+
+    static let placeholderPasswords: Set<String> = ["password", "pass", "passwd", "pwd", "secret", "xxx", "xxxx", "xxxxxx", "changeme", "your_password",
+                                                    "yourpassword", "mypassword", "my_password", "pw", "p", "passw0rd", "redacted", "hidden", "token", "example"]
+
+    /// `scheme://user:password@host`.
+    static func urlCredentials(_ b: [UInt8], _ colon: Int, after covered: Int) -> SecurityFinding? {
+        var s = colon
+        while s > max(covered, colon - 20), (b[s - 1] >= 0x61 && b[s - 1] <= 0x7A) || (b[s - 1] >= 0x41 && b[s - 1] <= 0x5A) || (b[s - 1] >= 0x30 && b[s - 1] <= 0x39) || b[s - 1] == UInt8(ascii: "+") || b[s - 1] == UInt8(ascii: ".") || b[s - 1] == UInt8(ascii: "-") { s -= 1 }
+        guard s < colon else { return nil }
+        let userStart = colon + 3
+        var k = userStart
+        var passColon = -1
+        while k < b.count, k - userStart < 256 {
+            let c = b[k]
+            if c == UInt8(ascii: "@") { break }
+            if c == UInt8(ascii: "/") || c == UInt8(ascii: "?") || c == UInt8(ascii: "#") || c <= 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") { return nil }
+            if c == UInt8(ascii: ":"), passColon < 0 { passColon = k }
+            k += 1
+        }
+        guard k < b.count, b[k] == UInt8(ascii: "@"), passColon > userStart, k > passColon + 1 else { return nil }
+        let password = String(decoding: b[(passColon + 1)..<k], as: UTF8.self)
+        if isPlaceholder(password) { return nil }
+        // The host must follow.
+        guard k + 1 < b.count, (b[k + 1] >= 0x61 && b[k + 1] <= 0x7A) || (b[k + 1] >= 0x41 && b[k + 1] <= 0x5A) || (b[k + 1] >= 0x30 && b[k + 1] <= 0x39) else { return nil }
+        var hostEnd = k + 1
+        while hostEnd < b.count, b[hostEnd] > 0x20, b[hostEnd] != UInt8(ascii: "/"), b[hostEnd] != UInt8(ascii: "\""), b[hostEnd] != UInt8(ascii: "'"), hostEnd - k < 256 { hostEnd += 1 }
+        let user = String(decoding: b[userStart..<passColon], as: UTF8.self)
+        let host = String(decoding: b[(k + 1)..<hostEnd], as: UTF8.self)
+        let scheme = String(decoding: b[s..<colon], as: UTF8.self)
+        return SecurityFinding(kind: .credentialsInURL, start: s, end: k, evidence: "\(scheme)://\(user):\(maskString(password))@\(host)",
+                               detail: "a password in a \(scheme) URL")
+    }
+
+    static func isPlaceholder(_ value: String) -> Bool {
+        let v = value.lowercased()
+        if placeholderPasswords.contains(v) { return true }
+        if v.contains("{{") || v.contains("${") || v.hasPrefix("$") || v.hasPrefix("<") || v.hasPrefix("%") || v.hasPrefix("[") || v.hasPrefix("{") { return true }
+        if let first = v.first, v.allSatisfy({ $0 == first }) { return true }  // ****, xxxx
+        if v.hasPrefix("your") || v.hasPrefix("my-") || v.hasPrefix("my_") || v.hasSuffix("_here") || v.hasSuffix("-here") || v.contains("placeholder") || v.contains("example") || v.contains("redacted") { return true }
+        return false
+    }
+
+    static let secretNames = ["api_key", "apikey", "api-key", "access_key", "accesskey", "secret", "token", "password", "passwd", "pwd", "auth",
+                              "credential", "private_key", "privatekey", "client_secret", "bearer", "key", "signing", "session", "cookie", "pass"]
+
+    /// A value assigned to a name that says secret (`api_key: "…"`, `TOKEN=…`, `Bearer …`) that
+    /// is random enough to be one.
+    static func assignedSecret(_ b: [UInt8], _ lo: Int, _ hi: Int, lineStart: Int) -> SecurityFinding? {
+        guard hi - lo >= 8 else { return nil }
+        // What precedes the value on its line: `name`, then `:`/`=`/`=>`/space, maybe a quote.
+        var k = lo
+        while k > lineStart, b[k - 1] == 0x20 || b[k - 1] == UInt8(ascii: "\"") || b[k - 1] == UInt8(ascii: "'") || b[k - 1] == UInt8(ascii: "`") { k -= 1 }
+        var sawOperator = false
+        while k > lineStart, b[k - 1] == UInt8(ascii: ":") || b[k - 1] == UInt8(ascii: "=") || b[k - 1] == UInt8(ascii: ">") {
+            k -= 1
+            sawOperator = true
+        }
+        while k > lineStart, b[k - 1] == 0x20 || b[k - 1] == UInt8(ascii: "\"") || b[k - 1] == UInt8(ascii: "'") { k -= 1 }
+        var nameStart = k
+        while nameStart > lineStart, nameStart > k - 40, isNameByte(b[nameStart - 1]) { nameStart -= 1 }
+        guard nameStart < k else { return nil }
+        let name = String(decoding: b[nameStart..<k], as: UTF8.self).lowercased()
+        let bearer = name.hasSuffix("bearer") && !sawOperator
+        guard sawOperator || bearer, let keyword = secretNames.first(where: { name.hasSuffix($0) || name.hasPrefix($0) || name.contains("_" + $0) }) else { return nil }
+        let value = Array(b[lo..<hi])
+        let text = String(decoding: value, as: UTF8.self)
+        if isPlaceholder(text) || text.contains("://") { return nil }
+        let isPassword = ["password", "passwd", "pwd", "pass"].contains(keyword)
+        if isPassword {
+            guard value.count >= 8, classes(value) >= 3, entropy(value[...]) >= 2.5 else { return nil }
+        } else {
+            let hexOnly = value.allSatisfy { inCharset($0, .hex) }
+            if hexOnly {
+                guard value.count >= 32, entropy(value[...]) >= 3.0 else { return nil }
+            } else {
+                guard value.count >= 20, classes(value) >= 2, entropy(value[...]) >= 3.7, looksRandom(value) else { return nil }
+            }
+        }
+        return SecurityFinding(kind: .highEntropySecret, start: lo, end: hi, evidence: "\(String(decoding: b[nameStart..<k], as: UTF8.self)) = " + mask(b, lo, hi, keep: 0),
+                               detail: "a random value assigned to `\(String(decoding: b[nameStart..<k], as: UTF8.self))`")
+    }
+
+    static func isNameByte(_ c: UInt8) -> Bool {
+        (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "_") || c == UInt8(ascii: "-") || c == UInt8(ascii: ".")
+    }
+
+    static func classes(_ v: [UInt8]) -> Int {
+        var u = false, l = false, d = false, s = false
+        for c in v {
+            if c >= 0x41 && c <= 0x5A { u = true } else if c >= 0x61 && c <= 0x7A { l = true } else if c >= 0x30 && c <= 0x39 { d = true } else { s = true }
+        }
+        return [u, l, d, s].filter { $0 }.count
+    }
+
+    /// Shannon entropy in bits per character.
+    static func entropy(_ v: ArraySlice<UInt8>) -> Double {
+        guard !v.isEmpty else { return 0 }
+        var counts = [Int](repeating: 0, count: 256)
+        for c in v { counts[Int(c)] += 1 }
+        let n = Double(v.count)
+        var h = 0.0
+        for c in counts where c > 0 {
+            let p = Double(c) / n
+            h -= p * log2(p)
+        }
+        return h
+    }
+
+    /// Keeps `keep` leading characters (the provider prefix) plus up to four more and the last
+    /// two of a long secret; the rest becomes `…`. Short secrets keep two characters.
+    static func mask(_ b: [UInt8], _ lo: Int, _ hi: Int, keep: Int) -> String {
+        maskString(String(decoding: b[lo..<hi], as: UTF8.self), keep: keep)
+    }
+
+    static func maskString(_ s: String, keep: Int = 0) -> String {
+        let chars = Array(s)
+        if chars.count <= 8 { return String(chars.prefix(1)) + String(repeating: "*", count: max(0, chars.count - 1)) }
+        let head = min(chars.count / 3, keep + 4)
+        let tail = chars.count >= 24 ? 2 : 0
+        return String(chars.prefix(head)) + "…" + String(chars.suffix(tail)) + " (\(chars.count) characters)"
+    }
+}

@@ -1,0 +1,397 @@
+/// The obfuscation techniques a scanner saw through to read a word.
+public struct Techniques: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    public static let homoglyphs = Techniques(rawValue: 1 << 0)
+    public static let leetspeak = Techniques(rawValue: 1 << 1)
+    public static let typoglycemia = Techniques(rawValue: 1 << 2)
+    public static let splitWord = Techniques(rawValue: 1 << 3)
+    public static let invisibleCharacters = Techniques(rawValue: 1 << 4)
+    public static let stylizedLetters = Techniques(rawValue: 1 << 5)
+
+    public var names: [String] {
+        var out: [String] = []
+        if contains(.homoglyphs) { out.append("look-alike letters from another script") }
+        if contains(.leetspeak) { out.append("leetspeak") }
+        if contains(.typoglycemia) { out.append("scrambled letters") }
+        if contains(.splitWord) { out.append("words split apart") }
+        if contains(.invisibleCharacters) { out.append("invisible characters inside words") }
+        if contains(.stylizedLetters) { out.append("fullwidth or stylized letters") }
+        return out
+    }
+}
+
+/// One unit of text for phrase matching: a normalised word, one CJK character, one punctuation
+/// mark, or the zero-width sentence start `<s>`.
+struct TextUnit {
+    /// Lowercased, diacritics folded (Latin), Arabic letter variants unified, stylized letters
+    /// made ASCII, invisible characters and inner hyphens dropped.
+    var key: String
+    /// The word read through look-alike letters and leetspeak, when that differs from `key`.
+    var skeleton: String?
+    /// UTF-8 offsets in the scanned text.
+    var start: Int
+    var end: Int
+    var isWord: Bool
+    /// `.`, `!`, `?`, `;`, a line break and their CJK and Arabic forms: phrases never span one.
+    var isBoundary: Bool
+    /// Techniques already applied while reading `key` (stylized letters, invisible characters).
+    var techniques: Techniques
+    /// All letters uppercase in the source (`DAN` the persona, not Dan the colleague).
+    var isUppercase: Bool
+
+    static let sentenceStart = "<s>"
+}
+
+/// Splits text into `TextUnit`s in one pass. Linear in the input: every scalar is looked at once
+/// and each word is normalised as it is read.
+enum TextUnits {
+    static func units(_ text: String) -> [TextUnit] {
+        var out: [TextUnit] = []
+        out.reserveCapacity(text.utf8.count / 4)
+        var word = WordBuilder()
+        var offset = 0
+        var needSentenceStart = true
+        var pendingHyphen = false
+        var hyphenOffset = 0
+
+        func emit(_ unit: TextUnit) {
+            if needSentenceStart, !unit.isBoundary {
+                out.append(TextUnit(key: TextUnit.sentenceStart, skeleton: nil, start: unit.start, end: unit.start, isWord: false,
+                                    isBoundary: false, techniques: [], isUppercase: false))
+                needSentenceStart = false
+            }
+            out.append(unit)
+            if unit.isBoundary { needSentenceStart = true }
+        }
+        func flush() {
+            if let unit = word.finish() { emit(unit) }
+        }
+
+        for scalar in text.unicodeScalars {
+            let width = scalar.utf8.count
+            defer { offset += width }
+            let v = scalar.value
+            if Characters.isInvisible(v) {
+                // Zero-width and format characters do not end a word: "ig\u{200B}nore" reads "ignore".
+                if word.isOpen { word.sawInvisible = true }
+                continue
+            }
+            if pendingHyphen {
+                pendingHyphen = false
+                if Characters.isWordScalar(scalar) {
+                    word.add(scalar, at: offset, width: width)  // "role-play" reads "roleplay"
+                    continue
+                }
+                flush()
+                emit(TextUnit(key: "-", skeleton: nil, start: hyphenOffset, end: hyphenOffset + 1, isWord: false,
+                              isBoundary: false, techniques: [], isUppercase: false))
+            }
+            if Characters.isIdeographic(v) {
+                flush()
+                var unit = WordBuilder()
+                unit.add(scalar, at: offset, width: width)
+                if let u = unit.finish() { emit(u) }
+                continue
+            }
+            if Characters.isWordScalar(scalar) {
+                word.add(scalar, at: offset, width: width)
+                continue
+            }
+            if v == 0x2D || v == 0x2010 || v == 0x2011, word.isOpen {  // hyphens inside a word
+                pendingHyphen = true
+                hyphenOffset = offset
+                continue
+            }
+            flush()
+            // Apostrophes separate without a unit of their own: "don't" reads "don t", as the
+            // phrase lists write it, and French elision "l'IA" reads "l ia".
+            if Characters.isSpace(v) || v == 0x27 || v == 0x2019 || v == 0x2018 || v == 0x02BC { continue }
+            let boundary = Characters.isBoundary(v)
+            emit(TextUnit(key: String(Character(scalar)), skeleton: nil, start: offset, end: offset + width, isWord: false,
+                          isBoundary: boundary, techniques: [], isUppercase: false))
+        }
+        if pendingHyphen {
+            flush()
+            emit(TextUnit(key: "-", skeleton: nil, start: hyphenOffset, end: hyphenOffset + 1, isWord: false,
+                          isBoundary: false, techniques: [], isUppercase: false))
+        }
+        flush()
+        joinSplitLetters(&out)
+        return out
+    }
+
+    /// "i g n o r e", "i.g.n.o.r.e", "I-G-N-O-R-E": three or more single letters in a row, with
+    /// nothing but one separator between them, are read as one word.
+    static func joinSplitLetters(_ units: inout [TextUnit]) {
+        var out: [TextUnit] = []
+        out.reserveCapacity(units.count)
+        var i = 0
+        while i < units.count {
+            let u = units[i]
+            guard u.isWord, u.key.unicodeScalars.count == 1, u.key.unicodeScalars.first.map({ $0.isASCII && $0.properties.isAlphabetic }) == true else {
+                out.append(u)
+                i += 1
+                continue
+            }
+            var j = i
+            var letters = u.key
+            var skeleton = u.skeleton ?? u.key
+            var end = u.end
+            // Next single letter: directly, or after one separator that is not a sentence end.
+            while true {
+                var k = j + 1
+                if k < units.count, !units[k].isWord, !units[k].isBoundary || units[k].key == ".",
+                   [".", "-", "_", "*", "/", "|", "·", "•"].contains(units[k].key) {
+                    k += 1
+                }
+                guard k < units.count, units[k].isWord, units[k].key.unicodeScalars.count == 1,
+                      units[k].key.unicodeScalars.first.map({ $0.isASCII && $0.properties.isAlphabetic }) == true,
+                      units[k].start - units[k - 1].end <= 1 else { break }
+                letters += units[k].key
+                skeleton += units[k].skeleton ?? units[k].key
+                end = units[k].end
+                j = k
+            }
+            if j - i >= 2, letters.count >= 3 {
+                out.append(TextUnit(key: letters, skeleton: skeleton == letters ? nil : skeleton, start: u.start, end: end, isWord: true,
+                                    isBoundary: false, techniques: [.splitWord], isUppercase: u.isUppercase))
+                i = j + 1
+            } else {
+                out.append(u)
+                i += 1
+            }
+        }
+        units = out
+    }
+}
+
+/// Reads one word: its normalised key and its look-alike/leetspeak skeleton.
+struct WordBuilder {
+    var key = ""
+    var skeleton = ""
+    var start = -1
+    var end = -1
+    var sawInvisible = false
+    var sawStylized = false
+    var latinLetters = 0
+    var otherScriptLetters = 0
+    var confusableLetters = 0
+    var leetSymbols = 0
+    var letters = 0
+    var uppercase = 0
+
+    var isOpen: Bool { start >= 0 }
+
+    mutating func add(_ scalar: Unicode.Scalar, at offset: Int, width: Int) {
+        if start < 0 { start = offset }
+        end = offset + width
+        let v = scalar.value
+        if v < 0x80 {
+            let c = UInt8(v)
+            if c >= 0x41, c <= 0x5A {
+                uppercase += 1
+                appendASCII(c + 32)
+            } else {
+                appendASCII(c)
+            }
+            return
+        }
+        if let ascii = FoldTables.compatibility[v] {
+            sawStylized = true
+            for c in ascii.utf8 { appendASCII(c) }
+            return
+        }
+        if let base = FoldTables.latinBase[v] {
+            if scalar.properties.isUppercase { uppercase += 1 }
+            letters += base.count
+            latinLetters += base.count
+            key += base
+            skeleton += base
+            return
+        }
+        if let arabic = Characters.arabicFold(v) {
+            if arabic != 0 {
+                let s = Character(Unicode.Scalar(arabic) ?? scalar)
+                key.append(s)
+                skeleton.append(s)
+                letters += 1
+                otherScriptLetters += 1
+            }
+            return
+        }
+        let props = scalar.properties
+        let lower: String = props.changesWhenLowercased ? props.lowercaseMapping : String(Character(scalar))
+        if props.isUppercase { uppercase += 1 }
+        if props.isAlphabetic { letters += 1 }
+        key += lower
+        if let latin = lower.unicodeScalars.first.flatMap({ Characters.confusable($0.value) }) {
+            confusableLetters += 1
+            otherScriptLetters += 1
+            skeleton.append(latin)
+        } else {
+            if props.isAlphabetic { otherScriptLetters += 1 }
+            skeleton += lower
+        }
+    }
+
+    private mutating func appendASCII(_ c: UInt8) {
+        let ch = Character(Unicode.Scalar(c))
+        key.append(ch)
+        switch c {
+        case 0x61...0x7A:
+            letters += 1
+            latinLetters += 1
+            skeleton.append(c == 0x6C ? "i" : ch)  // l and 1 and | all read as i in skeletons
+        case 0x30...0x39, 0x40, 0x24:
+            if let mapped = Characters.leet(c) {
+                leetSymbols += 1
+                skeleton.append(mapped)
+            } else {
+                skeleton.append(ch)
+            }
+        default:
+            skeleton.append(ch)
+        }
+    }
+
+    /// A word's skeleton whether or not it mixes scripts: what lexicon words are indexed under.
+    static func skeleton(of word: String) -> String {
+        var b = WordBuilder()
+        var offset = 0
+        for s in word.unicodeScalars {
+            b.add(s, at: offset, width: s.utf8.count)
+            offset += s.utf8.count
+        }
+        return b.skeleton
+    }
+
+    /// The finished unit, and a fresh builder.
+    mutating func finish() -> TextUnit? {
+        defer { self = WordBuilder() }
+        guard start >= 0, !key.isEmpty else { return nil }
+        var techniques: Techniques = []
+        if sawInvisible { techniques.insert(.invisibleCharacters) }
+        if sawStylized { techniques.insert(.stylizedLetters) }
+        // A skeleton is worth reading only for words that mix scripts (Latin with Cyrillic or
+        // Greek look-alikes) or mix letters with leet digits; plain Russian or Greek words and
+        // plain numbers are read as they are.
+        let mixedScript = latinLetters > 0 && confusableLetters > 0
+        let leet = leetSymbols > 0 && latinLetters >= 2
+        let skel: String? = (mixedScript || leet) ? skeleton : nil
+        return TextUnit(key: key, skeleton: skel, start: start, end: end, isWord: true, isBoundary: false,
+                        techniques: techniques, isUppercase: letters >= 2 && uppercase == letters)
+    }
+}
+
+/// Character classes the scanners share.
+enum Characters {
+    /// Zero-width, joiner, bidirectional and other format characters that render as nothing
+    /// (and Unicode tag characters): skipped when reading words.
+    static func isInvisible(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x200B...0x200F, 0x202A...0x202E,
+             0x2060...0x2064, 0x2066...0x206F, 0x3164, 0xFE00...0xFE0F, 0xFEFF, 0xFFA0, 0xE0000...0xE007F, 0xE0100...0xE01EF:
+            true
+        default: false
+        }
+    }
+
+    static func isSpace(_ v: UInt32) -> Bool {
+        v == 0x20 || v == 0x09 || v == 0xA0 || v == 0x3000 || (v >= 0x2000 && v <= 0x200A) || v == 0x202F || v == 0x205F
+    }
+
+    static func isBoundary(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x0A, 0x0D, 0x2E, 0x21, 0x3F, 0x3B, 0x2026, 0x2028, 0x2029, 0x3002, 0xFF01, 0xFF1F, 0xFF1B, 0xFF0E,
+             0x061F, 0x06D4, 0x0964, 0x0965, 0x0589, 0x037E: true
+        default: false
+        }
+    }
+
+    /// Han ideographs, kana and Thai: written without spaces, so each character is its own unit
+    /// and phrases are matched character by character.
+    static func isIdeographic(_ v: UInt32) -> Bool {
+        (v >= 0x3040 && v <= 0x30FF) || (v >= 0x3400 && v <= 0x4DBF) || (v >= 0x4E00 && v <= 0x9FFF)
+            || (v >= 0xF900 && v <= 0xFAFF) || (v >= 0x20000 && v <= 0x3FFFF) || (v >= 0x0E00 && v <= 0x0E7F)
+            || (v >= 0x31F0 && v <= 0x31FF) || (v >= 0xFF66 && v <= 0xFF9D)
+    }
+
+    static func isWordScalar(_ s: Unicode.Scalar) -> Bool {
+        let v = s.value
+        if v < 0x80 {
+            return (v >= 0x61 && v <= 0x7A) || (v >= 0x41 && v <= 0x5A) || (v >= 0x30 && v <= 0x39) || v == 0x40 || v == 0x24
+        }
+        if FoldTables.compatibility[v] != nil { return true }
+        let p = s.properties
+        if p.isAlphabetic { return true }
+        switch p.generalCategory {
+        case .decimalNumber, .nonspacingMark, .spacingMark, .enclosingMark: return true
+        default: return false
+        }
+    }
+
+    /// Leetspeak digits and symbols read as letters.
+    static func leet(_ c: UInt8) -> Character? {
+        switch c {
+        case UInt8(ascii: "0"): "o"
+        case UInt8(ascii: "1"): "i"
+        case UInt8(ascii: "3"): "e"
+        case UInt8(ascii: "4"): "a"
+        case UInt8(ascii: "5"): "s"
+        case UInt8(ascii: "7"): "t"
+        case UInt8(ascii: "8"): "b"
+        case UInt8(ascii: "9"): "g"
+        case UInt8(ascii: "@"): "a"
+        case UInt8(ascii: "$"): "s"
+        default: nil
+        }
+    }
+
+    /// Cyrillic, Greek and Armenian lowercase letters that look like Latin ones (Unicode's
+    /// confusables, the ones seen in attacks).
+    static func confusable(_ v: UInt32) -> Character? {
+        switch v {
+        case 0x0430, 0x03B1: "a"
+        case 0x0432, 0x03B2: "b"
+        case 0x0441, 0x03F2: "c"
+        case 0x0501: "d"
+        case 0x0435, 0x0454, 0x03B5: "e"
+        case 0x0261, 0x0581: "g"
+        case 0x04BB, 0x043D: "h"
+        case 0x0456, 0x03B9, 0x04CF, 0x0269: "i"
+        case 0x0458, 0x03F3: "j"
+        case 0x043A, 0x03BA: "k"
+        case 0x043C: "m"
+        case 0x03B7, 0x0578: "n"
+        case 0x043E, 0x03BF, 0x0585, 0x03C3: "o"
+        case 0x0440, 0x03C1: "p"
+        case 0x051B: "q"
+        case 0x0433: "r"
+        case 0x0455: "s"
+        case 0x0442, 0x03C4: "t"
+        case 0x03C5, 0x057D: "u"
+        case 0x03BD, 0x0475: "v"
+        case 0x051D, 0x03C9, 0x0461: "w"
+        case 0x0445, 0x03C7: "x"
+        case 0x0443, 0x04AF, 0x03B3: "y"
+        case 0x0290: "z"
+        default: nil
+        }
+    }
+
+    /// Arabic letter variants unified (alef forms, alef maqsura, teh marbuta) and diacritics and
+    /// tatweel dropped (returned as 0), so phrase lists need one spelling.
+    static func arabicFold(_ v: UInt32) -> UInt32? {
+        switch v {
+        case 0x0622, 0x0623, 0x0625, 0x0671: 0x0627
+        case 0x0649: 0x064A
+        case 0x0629: 0x0647
+        case 0x0624: 0x0648
+        case 0x0626: 0x064A
+        case 0x064B...0x065F, 0x0670, 0x0640: 0
+        default: nil
+        }
+    }
+}

@@ -19,6 +19,12 @@ public enum PIIScanner {
                 if isUpper(c), let f = iban(b, i) { out.append(f); covered = f.end; i = f.end; continue }
                 if isDigit(c) || c == UInt8(ascii: "+") || c == UInt8(ascii: "(") {
                     if let f = number(b, i) { out.append(f); covered = f.end; i = f.end; continue }
+                    // Not a number people own: skip the whole run, so its tail is not read as
+                    // another number ("DE00 3704 0044…" is not the phone number "0044 …").
+                    var j = i + 1
+                    while j < b.count, isAlnum(b[j]) || b[j] == 0x20 && j + 1 < b.count && isDigit(b[j + 1]) || b[j] == UInt8(ascii: "-") || b[j] == UInt8(ascii: ".") { j += 1 }
+                    i = j
+                    continue
                 }
             }
             i += 1
@@ -93,7 +99,7 @@ public enum PIIScanner {
         let text = String(decoding: b[i..<end], as: UTF8.self)
 
         if !plus, !paren, n >= 13, n <= 19, luhn(digits), let brand = cardBrand(digits),
-           Set(separators).count <= 1, groups.count == 1 || groups.allSatisfy({ $0 >= 4 && $0 <= 6 }) {
+           Set(separators).count <= 1, groups.count == 1 || groups.allSatisfy({ $0 >= 3 && $0 <= 6 }) {
             let lastFour = digits.suffix(4).map { String($0) }.joined()
             return SecurityFinding(kind: .paymentCard, start: i, end: end, evidence: "\(brand) card ending in \(lastFour) (\(n) digits, passes the Luhn check)", detail: brand)
         }

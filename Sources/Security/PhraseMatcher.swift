@@ -137,7 +137,7 @@ final class PhraseMatcher: Sendable {
         }
         var bySkeleton: [String: String] = [:]
         var byScramble: [String: String] = [:]
-        for w in vocabulary where w.unicodeScalars.allSatisfy({ $0.isASCII }) && w.count >= 4 {
+        for w in vocabulary where w.unicodeScalars.allSatisfy({ $0.isASCII }) && w.count >= 2 {
             bySkeleton[WordBuilder.skeleton(of: w)] = w
             if w.count >= 5, let key = Self.scrambleKey(w) { byScramble[key] = w }
         }

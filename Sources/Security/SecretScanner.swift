@@ -89,7 +89,7 @@ public enum SecretScanner {
             if c == UInt8(ascii: ":"), i + 2 < b.count, b[i + 1] == UInt8(ascii: "/"), b[i + 2] == UInt8(ascii: "/") {
                 if let f = urlCredentials(b, i, after: covered) { out.append(f); i = f.end; covered = f.end; continue }
             }
-            if startsToken, isWordByte(c) {
+            if startsToken, isWordByte(c) || c == UInt8(ascii: "+") || c == UInt8(ascii: "/") {
                 // Provider keys and JWTs: letters, digits, `_`, `-` (and the dots of a JWT).
                 var j = i
                 while j < b.count, isWordByte(b[j]) || b[j] == UInt8(ascii: ".") { j += 1 }
@@ -162,7 +162,7 @@ public enum SecretScanner {
             let body = Array(b[restStart..<j])
             // A real key is random: letters and digits mixed, no long runs. "sk-my-placeholder-key"
             // and "sk-xxxxxxxx…" are not keys.
-            guard looksRandom(body) else { continue }
+            guard looksRandom(body, needsDigits: p.charset != .alpha) else { continue }
             return SecurityFinding(kind: .apiKey, start: lo, end: j, evidence: mask(b, lo, j, keep: p.prefix.utf8.count), detail: p.name)
         }
         return nil
@@ -174,7 +174,7 @@ public enum SecretScanner {
     }
 
     /// Mixed letters and digits, several distinct characters, no character repeated 6 times in a row.
-    static func looksRandom(_ body: [UInt8]) -> Bool {
+    static func looksRandom(_ body: [UInt8], needsDigits: Bool = true) -> Bool {
         var digits = 0, letters = 0, run = 1, maxRun = 1
         var seen = Set<UInt8>()
         for (k, c) in body.enumerated() {
@@ -182,7 +182,7 @@ public enum SecretScanner {
             seen.insert(c)
             if k > 0, body[k - 1] == c { run += 1; maxRun = max(maxRun, run) } else { run = 1 }
         }
-        return digits > 0 && letters > 0 && seen.count >= min(12, body.count / 2) && maxRun < 6
+        return (digits > 0 || !needsDigits) && letters > 0 && seen.count >= min(12, body.count / 2) && maxRun < 6
     }
 
     static func jwt(_ b: [UInt8], _ lo: Int, _ hi: Int) -> SecurityFinding? {
@@ -286,10 +286,15 @@ public enum SecretScanner {
         let name = String(decoding: b[nameStart..<k], as: UTF8.self).lowercased()
         let bearer = name.hasSuffix("bearer") && !sawOperator
         guard sawOperator || bearer, let keyword = secretNames.first(where: { name.hasSuffix($0) || name.hasPrefix($0) || name.contains("_" + $0) }) else { return nil }
+        let isPassword = ["password", "passwd", "pwd", "pass"].contains(keyword)
+        var hi = hi
+        if isPassword {
+            // Passwords use punctuation too: the value runs to a space, quote or separator.
+            while hi < b.count, b[hi] > 0x20, b[hi] != UInt8(ascii: "\""), b[hi] != UInt8(ascii: "'"), b[hi] != UInt8(ascii: ","), b[hi] != UInt8(ascii: ";"), hi - lo < 128 { hi += 1 }
+        }
         let value = Array(b[lo..<hi])
         let text = String(decoding: value, as: UTF8.self)
         if isPlaceholder(text) || text.contains("://") { return nil }
-        let isPassword = ["password", "passwd", "pwd", "pass"].contains(keyword)
         if isPassword {
             guard value.count >= 8, classes(value) >= 3, entropy(value[...]) >= 2.5 else { return nil }
         } else {

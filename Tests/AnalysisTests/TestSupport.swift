@@ -8,9 +8,11 @@ enum Fixture {
 
     /// Removes the first `↓` and returns the text and the marker's byte offset.
     static func strip(_ text: String) -> (String, Int?) {
-        guard let r = text.range(of: marker) else { return (text, nil) }
-        let offset = text[..<r.lowerBound].utf8.count
-        return (text.replacingCharacters(in: r, with: ""), offset)
+        // Searched as bytes, not Characters: a marker followed by a combining or tag character
+        // forms one grapheme with it and a Character search would not find it.
+        let bytes = Array(text.utf8), needle = Array(marker.utf8)
+        guard let r = bytes.firstRange(of: needle) else { return (text, nil) }
+        return (String(decoding: bytes[..<r.lowerBound] + bytes[r.upperBound...], as: UTF8.self), r.lowerBound)
     }
 
     static func lint(_ main: String, others: [String] = [], published: String? = nil,

@@ -126,12 +126,20 @@ let sources = (0..<options.files).map { SourceFile(path: "bench/p\($0).prompt.ya
 let totalBytes = sources.reduce(0) { $0 + $1.bytes.count }
 print("files: \(sources.count), average size: \(totalBytes / sources.count) bytes, cores: \(ProcessInfo.processInfo.activeProcessorCount)")
 
-func lintAll(parallel: Bool) -> (seconds: Double, diagnostics: Int) {
+/// The security rules' cost is measured against the same run without them (`ignore: [security]`
+/// skips the scanners), so the ratio is taken on the same machine minutes apart.
+let withoutSecurity: Configuration = {
+    var c = Configuration()
+    c.ignore = ["security"]
+    return c
+}()
+
+func lintAll(parallel: Bool, configuration: Configuration = Configuration()) -> (seconds: Double, diagnostics: Int) {
     let start = now()
     let parsed = parallel ? Parallel.map(sources) { ParsedFile.parse($0) } : sources.map { ParsedFile.parse($0) }
     let workspace = Workspace(files: parsed)
-    let counts = parallel ? Parallel.map(Array(parsed.indices)) { Linter.lint(workspace.files[$0], in: workspace).count }
-                          : parsed.indices.map { Linter.lint(workspace.files[$0], in: workspace).count }
+    let counts = parallel ? Parallel.map(Array(parsed.indices)) { Linter.lint(workspace.files[$0], in: workspace, configuration: configuration).count }
+                          : parsed.indices.map { Linter.lint(workspace.files[$0], in: workspace, configuration: configuration).count }
     return (now() - start, counts.reduce(0, +))
 }
 
@@ -145,11 +153,15 @@ for _ in 0..<3 {
     bestN = min(bestN, all.seconds)
     diagnostics = all.diagnostics
 }
+var bestPlain = Double.infinity
+for _ in 0..<3 { bestPlain = min(bestPlain, lintAll(parallel: true, configuration: withoutSecurity).seconds) }
 let n = Double(sources.count)
+print(String(format: "in-memory, all cores, security rules off: %7.0f files/s; with them: %.0f files/s; overhead %.1f%%",
+             n / bestPlain, n / bestN, (bestN / bestPlain - 1) * 100))
 print(String(format: "in-memory, 1 core:   %8.0f files/s  (%.3f s, best of 3)", n / best1, best1))
 print(String(format: "in-memory, all cores: %7.0f files/s  (%.3f s, best of 3, speed-up %.2fx)", n / bestN, bestN, best1 / bestN))
-let expected = (options.files + 9) / 10 + (options.files + 24) / 25
-print("diagnostics found: \(diagnostics) (expected \(expected): a misspelled field in every 10th file, an enum violation in every 25th)")
+let expected = (options.files + 9) / 10 + (options.files + 24) / 25 + 2 * options.files
+print("diagnostics found: \(diagnostics) (expected \(expected): a misspelled field in every 10th file, an enum violation in every 25th, and in every file the untrusted `question` unfenced (PK502) and last (PK503))")
 
 // Per-file latency of one typical file (single thread, warm).
 let typical = sources[1]
@@ -164,6 +176,16 @@ for _ in 0..<2000 {
 samples.sort()
 print(String(format: "per file (%d bytes): median %.1f µs, p95 %.1f µs", typical.bytes.count,
              samples[samples.count / 2] * 1e6, samples[samples.count * 95 / 100] * 1e6))
+var plainSamples: [Double] = []
+for _ in 0..<2000 {
+    let t = now()
+    let parsed = ParsedFile.parse(typical)
+    _ = Linter.lint(parsed, in: typicalWorkspace, configuration: withoutSecurity)
+    plainSamples.append(now() - t)
+}
+plainSamples.sort()
+print(String(format: "per file without security rules: median %.1f µs (security adds %.1f%%)", plainSamples[plainSamples.count / 2] * 1e6,
+             (samples[samples.count / 2] / plainSamples[plainSamples.count / 2] - 1) * 100))
 
 if let cli = options.cli {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("promptkit-bench-\(getpid())")

@@ -52,7 +52,7 @@ enum EncodedPayloads {
         }
         // Space-separated hex bytes: "69 67 6e 6f 72 65".
         out += spacedHex(b, depth: depth)
-        if depth == 0 {
+        if depth == 0, mayHideROT13(b) {
             let rotated = rot13(b)
             let text = String(decoding: rotated, as: UTF8.self)
             for m in InjectionLexicon.matcher.matches(TextUnits.units(text)) where m.techniques.isEmpty {
@@ -196,6 +196,16 @@ enum EncodedPayloads {
             i = k + 1
         }
         return out
+    }
+
+    /// ROT13 of the words every ROT13'd attack uses ("ignore", "instructions", "previous",
+    /// "prompt", "system", "pretend", "reveal", "disregard", "forget"): a cheap pass decides
+    /// whether the text is worth rotating and scanning again.
+    static let rot13Markers: [[UInt8]] = ["vtaber", "vafgehpg", "cerivbhf", "cebzcg", "flfgrz", "cergraq", "erirny", "qvfertneq", "sbetrg"].map { Array($0.utf8) }
+
+    static func mayHideROT13(_ b: [UInt8]) -> Bool {
+        let lower = b.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }
+        return rot13Markers.contains { DelimiterEscapes.find($0, in: lower, from: 0) != nil }
     }
 
     static func rot13(_ b: [UInt8]) -> [UInt8] {

@@ -234,7 +234,7 @@ enum RoleTokens {
 
 /// Data that tries to end the author's fence early: the template's own closing delimiter inside
 /// the value, or a fake boundary line (`---END USER DATA---`, `=== END OF DOCUMENT ===`).
-enum DelimiterEscapes {
+public enum DelimiterEscapes {
     static let boundaryWords: Set<String> = ["end", "begin", "start", "stop", "close", "closing", "finish", "terminate"]
     static let sectionWords: Set<String> = ["user", "data", "input", "document", "documents", "context", "text", "instructions", "instruction",
                                             "system", "prompt", "conversation", "ticket", "email", "message", "query", "content", "untrusted",
@@ -266,7 +266,9 @@ enum DelimiterEscapes {
     }
 
     /// Naive search is linear here: the needle is a short delimiter (bounded by template size).
-    static func find(_ needle: [UInt8], in b: [UInt8], from: Int) -> Int? {
+    /// (The standard library's `firstRange(of:)` builds a search table per call, which cost more
+    /// than the whole scan for the short needles used here.)
+    public static func find(_ needle: [UInt8], in b: [UInt8], from: Int) -> Int? {
         guard !needle.isEmpty, b.count >= needle.count, from <= b.count - needle.count else { return nil }
         let first = needle[0]
         var i = from

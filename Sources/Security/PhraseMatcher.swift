@@ -97,7 +97,9 @@ final class PhraseMatcher: Sendable {
 
     private let byWord: [String: [Entry]]
     private let byPrefix: [String: [Entry]]
-    private let prefixLengths: [Int]
+    /// Prefix atoms by their first character, so a word is checked against the few prefixes
+    /// that could match it rather than sliced at every prefix length.
+    private let prefixesByHead: [Character: [(prefix: String, entries: [Entry])]]
     /// Every word any pattern uses (all atoms, not only first ones).
     private let vocabulary: Set<String>
     private let prefixes: Set<String>
@@ -143,7 +145,12 @@ final class PhraseMatcher: Sendable {
         }
         self.byWord = byWord
         self.byPrefix = byPrefix
-        self.prefixLengths = Array(Set(prefixes.map(\.count))).sorted()
+        var heads: [Character: [(prefix: String, entries: [Entry])]] = [:]
+        for (prefix, entries) in byPrefix {
+            guard let h = prefix.first else { continue }
+            heads[h, default: []].append((prefix, entries))
+        }
+        self.prefixesByHead = heads
         self.vocabulary = vocabulary
         self.prefixes = prefixes
         self.bySkeleton = bySkeleton
@@ -189,11 +196,8 @@ final class PhraseMatcher: Sendable {
     }
 
     private func hasPrefix(_ key: String) -> Bool {
-        for n in prefixLengths {
-            guard key.count >= n else { break }
-            if prefixes.contains(String(key.prefix(n))) { return true }
-        }
-        return false
+        guard let h = key.first, let candidates = prefixesByHead[h] else { return false }
+        return candidates.contains { key.hasPrefix($0.prefix) }
     }
 
     private func atomMatches(_ atom: PhrasePattern.Atom, _ key: String, _ unit: TextUnit) -> Bool {
@@ -223,9 +227,8 @@ final class PhraseMatcher: Sendable {
             hits.removeAll(keepingCapacity: true)
             let key = resolved[p].key
             var candidates: [Entry] = byWord[key] ?? []
-            for n in prefixLengths {
-                guard key.count >= n else { break }
-                if let e = byPrefix[String(key.prefix(n))] { candidates += e }
+            if units[p].isWord, let h = key.first, let heads = prefixesByHead[h] {
+                for (prefix, entries) in heads where key.hasPrefix(prefix) { candidates += entries }
             }
             for entry in candidates {
                 var ok = true

@@ -15,7 +15,15 @@ public enum SecretScanner {
         let minimumRest: Int
         let charset: Charset
         var exactLength: Int? = nil
+        var prefixBytes: [UInt8] { Array(prefix.utf8) }
     }
+
+    /// Providers by the first byte of their prefix, prefixes as bytes: checked for every token.
+    static let providersByFirstByte: [UInt8: [(Provider, [UInt8])]] = {
+        var out: [UInt8: [(Provider, [UInt8])]] = [:]
+        for p in providers { out[p.prefixBytes[0], default: []].append((p, p.prefixBytes)) }
+        return out
+    }()
 
     enum Charset { case alnum, alnumDash, alnumDashDot, alnumUnderscore, upperAlnum, hex, alpha }
 
@@ -100,7 +108,7 @@ public enum SecretScanner {
                 // Generic secrets may use the whole base64 alphabet.
                 var k = i
                 while k < b.count, isTokenByte(b[k]) { k += 1 }
-                if let f = awsSecret(b, i, k) ?? assignedSecret(b, i, k, lineStart: lineStart(b, i)) {
+                if let f = awsSecret(b, i, k) ?? assignedSecret(b, i, k) {
                     out.append(f); i = f.end; covered = f.end; continue
                 }
                 var w = i
@@ -152,8 +160,9 @@ public enum SecretScanner {
            b[lo..<hi].allSatisfy({ inCharset($0, .upperAlnum) }), !hasSuffix(b, hi, "EXAMPLE") {
             return SecurityFinding(kind: .apiKey, start: lo, end: hi, evidence: mask(b, lo, hi, keep: 4), detail: "AWS access key ID")
         }
-        for p in providers where hasPrefix(b, lo, p.prefix) {
-            let restStart = lo + p.prefix.utf8.count
+        guard lo < hi, let candidates = providersByFirstByte[b[lo]] else { return nil }
+        for (p, prefix) in candidates where lo + prefix.count <= hi && b[lo..<(lo + prefix.count)].elementsEqual(prefix) {
+            let restStart = lo + prefix.count
             var j = restStart
             while j < hi, inCharset(b[j], p.charset) { j += 1 }
             let rest = j - restStart
@@ -264,13 +273,15 @@ public enum SecretScanner {
         return false
     }
 
+    static let secretNameBytes: [[UInt8]] = secretNames.map { Array($0.utf8) }
     static let secretNames = ["api_key", "apikey", "api-key", "access_key", "accesskey", "secret", "token", "password", "passwd", "pwd", "auth",
                               "credential", "private_key", "privatekey", "client_secret", "bearer", "key", "signing", "session", "cookie", "pass"]
 
     /// A value assigned to a name that says secret (`api_key: "…"`, `TOKEN=…`, `Bearer …`) that
     /// is random enough to be one.
-    static func assignedSecret(_ b: [UInt8], _ lo: Int, _ hi: Int, lineStart: Int) -> SecurityFinding? {
+    static func assignedSecret(_ b: [UInt8], _ lo: Int, _ hi: Int) -> SecurityFinding? {
         guard hi - lo >= 8 else { return nil }
+        let lineStart = lineStart(b, lo)
         // What precedes the value on its line: `name`, then `:`/`=`/`=>`/space, maybe a quote.
         var k = lo
         while k > lineStart, b[k - 1] == 0x20 || b[k - 1] == UInt8(ascii: "\"") || b[k - 1] == UInt8(ascii: "'") || b[k - 1] == UInt8(ascii: "`") { k -= 1 }
@@ -279,13 +290,18 @@ public enum SecretScanner {
             k -= 1
             sawOperator = true
         }
+        // Most words are not assigned to anything: stop before any allocation.
+        guard sawOperator || k < lo else { return nil }
         while k > lineStart, b[k - 1] == 0x20 || b[k - 1] == UInt8(ascii: "\"") || b[k - 1] == UInt8(ascii: "'") { k -= 1 }
         var nameStart = k
         while nameStart > lineStart, nameStart > k - 40, isNameByte(b[nameStart - 1]) { nameStart -= 1 }
         guard nameStart < k else { return nil }
-        let name = String(decoding: b[nameStart..<k], as: UTF8.self).lowercased()
-        let bearer = name.hasSuffix("bearer") && !sawOperator
-        guard sawOperator || bearer, let keyword = secretNames.first(where: { name.hasSuffix($0) || name.hasPrefix($0) || name.contains("_" + $0) }) else { return nil }
+        let name = b[nameStart..<k].map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }
+        let bearer = !sawOperator && name.count >= 6 && name.suffix(6).elementsEqual("bearer".utf8)
+        guard sawOperator || bearer, let keyword = secretNameBytes.first(where: { kw in
+            name.count >= kw.count && (name.suffix(kw.count).elementsEqual(kw) || name.prefix(kw.count).elementsEqual(kw)
+                || DelimiterEscapes.find([UInt8(ascii: "_")] + kw, in: name, from: 0) != nil)
+        }).map({ String(decoding: $0, as: UTF8.self) }) else { return nil }
         let isPassword = ["password", "passwd", "pwd", "pass"].contains(keyword)
         var hi = hi
         if isPassword {

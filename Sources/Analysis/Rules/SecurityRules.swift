@@ -511,7 +511,7 @@ struct TemplateStructure {
         }
         if let open = stack.last {
             let closer = "</\(open)>"
-            if suffix.firstRange(of: Array(closer.utf8)) != nil { return closer }
+            if DelimiterEscapes.find(Array(closer.utf8), in: suffix, from: 0) != nil { return closer }
         }
         // Fence lines: the nearest non-blank line before and after are fence or marker lines.
         let before = lastLine(prefix)
@@ -615,13 +615,15 @@ extension Substring {
 extension String {
     func replacingAll(_ needle: String, with replacement: String) -> String {
         guard !needle.isEmpty else { return self }
-        var out = ""
-        var rest = self[...]
-        while let r = rest.firstRange(of: needle) {
-            out += rest[..<r.lowerBound] + replacement
-            rest = rest[r.upperBound...]
+        let b = Array(utf8), n = Array(needle.utf8)
+        var out: [UInt8] = []
+        var from = 0
+        while let at = DelimiterEscapes.find(n, in: b, from: from) {
+            out += b[from..<at] + Array(replacement.utf8)
+            from = at + n.count
         }
-        return out + rest
+        out += b[from...]
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -19,9 +19,11 @@ public enum SecretScanner {
     }
 
     /// Providers by the first byte of their prefix, prefixes as bytes: checked for every token.
-    static let providersByFirstByte: [UInt8: [(Provider, [UInt8])]] = {
-        var out: [UInt8: [(Provider, [UInt8])]] = [:]
-        for p in providers { out[p.prefixBytes[0], default: []].append((p, p.prefixBytes)) }
+    static let providerPrefixes: [[UInt8]] = providers.map(\.prefixBytes)
+    /// Indices into `providers` by the first byte of the prefix (256 slots, no hashing).
+    static let providersByFirstByte: [[Int]] = {
+        var out = [[Int]](repeating: [], count: 256)
+        for (i, p) in providerPrefixes.enumerated() { out[Int(p[0])].append(i) }
         return out
     }()
 
@@ -156,12 +158,15 @@ public enum SecretScanner {
 
     static func providerKey(_ b: [UInt8], _ lo: Int, _ hi: Int) -> SecurityFinding? {
         // AWS access key ids: exactly 20 uppercase letters and digits.
-        if hi - lo == 20, awsKeyPrefixes.contains(String(decoding: b[lo..<(lo + 4)], as: UTF8.self)),
+        if hi - lo == 20, b[lo] == UInt8(ascii: "A"), awsKeyPrefixes.contains(String(decoding: b[lo..<(lo + 4)], as: UTF8.self)),
            b[lo..<hi].allSatisfy({ inCharset($0, .upperAlnum) }), !hasSuffix(b, hi, "EXAMPLE") {
             return SecurityFinding(kind: .apiKey, start: lo, end: hi, evidence: mask(b, lo, hi, keep: 4), detail: "AWS access key ID")
         }
-        guard lo < hi, let candidates = providersByFirstByte[b[lo]] else { return nil }
-        for (p, prefix) in candidates where lo + prefix.count <= hi && b[lo..<(lo + prefix.count)].elementsEqual(prefix) {
+        guard lo < hi else { return nil }
+        for index in providersByFirstByte[Int(b[lo])] {
+            let prefix = providerPrefixes[index]
+            guard lo + prefix.count <= hi, b[lo..<(lo + prefix.count)].elementsEqual(prefix) else { continue }
+            let p = providers[index]
             let restStart = lo + prefix.count
             var j = restStart
             while j < hi, inCharset(b[j], p.charset) { j += 1 }
@@ -195,7 +200,7 @@ public enum SecretScanner {
     }
 
     static func jwt(_ b: [UInt8], _ lo: Int, _ hi: Int) -> SecurityFinding? {
-        guard hasPrefix(b, lo, "eyJ") else { return nil }
+        guard hi - lo >= 36, b[lo] == UInt8(ascii: "e"), b[lo + 1] == UInt8(ascii: "y"), b[lo + 2] == UInt8(ascii: "J") else { return nil }
         var parts = 0, len = 0, minLen = Int.max
         for k in lo..<hi {
             if b[k] == UInt8(ascii: ".") { parts += 1; minLen = min(minLen, len); len = 0 } else { len += 1 }

@@ -108,8 +108,10 @@ public enum SecretScanner {
                     out.append(f); i = f.end; covered = f.end; continue
                 }
                 // Generic secrets may use the whole base64 alphabet.
+                // Capped so that "token=token=token=…" stays linear: no generic secret is
+                // longer, and private keys and JWTs are read by their own scanners.
                 var k = i
-                while k < b.count, isTokenByte(b[k]) { k += 1 }
+                while k < b.count, k - i < 256, isTokenByte(b[k]) { k += 1 }
                 if let f = awsSecret(b, i, k) ?? assignedSecret(b, i, k) {
                     out.append(f); i = f.end; covered = f.end; continue
                 }

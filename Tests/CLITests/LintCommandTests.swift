@@ -5,7 +5,9 @@ import Testing
     @Test func cleanFixturesExitZero() throws {
         let r = try CLI.run(["lint", "fixtures/prompts"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
-        #expect(r.stdout.contains("7 prompt files checked, no problems found"))
+        // The fixtures are free of errors; the security rules' structure warnings and infos on
+        // their unfenced untrusted inputs (PK502, PK503) are real findings, listed in the golden output.
+        #expect(!r.stdout.contains("error["), "\(r.stdout)")
     }
 
     @Test func brokenFixturesExitOneWithCodeFrames() throws {

@@ -440,7 +440,11 @@ struct TemplateStructure {
                 after += " " + String(decoding: Self.withoutTags(file.templates[t].template, from: 0), as: UTF8.self)
             }
             let words = Self.instructionWords(after, closers: closers[last.variable] ?? [])
-            if words < 3 {
+            let lastTemplate = file.templates[last.templateIndex]
+            // A final user message that is nothing but the request is the chat format itself:
+            // the turn boundary fences it and the system message holds the task.
+            let wholeUserTurn = lastTemplate.role == "user" && Self.isWholeContent(lastTemplate.template.source, last.range)
+            if words < 3, !wholeUserTurn {
                 diagnostics.append(Diagnostic(SecurityRules.untrustedInputLast,
                                               "the untrusted variable `\(last.variable)` ends the prompt; nothing after it restates the task",
                                               at: file.templates[last.templateIndex].source.fileRange(last.range),

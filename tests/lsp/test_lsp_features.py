@@ -203,7 +203,7 @@ async def test_hover_on_a_variable_and_in_a_message(client: LanguageClient):
     hover = await client.text_document_hover_async(types.HoverParams(
         text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(*position_of(text, "Rate urgency"))))
     table = hover.contents.value
-    assert "| gpt-4o-mini | 73 | 132 |" in table and "claude-sonnet-4-5 | ≈" in table
+    assert "| gpt-4o-mini | 73 | 139 |" in table and "claude-sonnet-4-5 | ≈" in table
 
 
 @pytest.mark.asyncio

@@ -44,19 +44,23 @@ public final class SQLiteRegistryStore: RegistryStore, @unchecked Sendable {
         config.label = "promptkit-registry"
         let folder = (path as NSString).deletingLastPathComponent
         let immutable = mode == .readOnly && (!fm.isWritableFile(atPath: path) || !fm.isWritableFile(atPath: folder.isEmpty ? "." : folder))
-        // Processes that start together on a registry nobody has created yet all switch the new
-        // file to WAL. SQLite answers the losers' `PRAGMA journal_mode = WAL` with SQLITE_BUSY at
-        // once, without consulting the busy handler (waiting there could deadlock), so opening
-        // retries on its own until the busy timeout has passed. Measured: 6 of 1,200 racing
-        // openers failed this way on a loaded 2-core machine before the retry.
+        pool = try Self.openRetryingWhileBusy(path: path, mode: mode, immutable: immutable, config: config, busyTimeout: busyTimeout)
+    }
+
+    /// Processes that start together on a registry nobody has created yet all switch the new
+    /// file to WAL. SQLite answers the losers' `PRAGMA journal_mode = WAL` with SQLITE_BUSY at
+    /// once, without consulting the busy handler (waiting there could deadlock), so opening
+    /// retries on its own until the busy timeout has passed. Measured: 6 of 1,200 racing
+    /// openers failed this way on a loaded 2-core machine before the retry.
+    private static func openRetryingWhileBusy(path: String, mode: Mode, immutable: Bool, config: Configuration,
+                                              busyTimeout: TimeInterval) throws(RegistryError) -> any DatabaseWriter {
         let deadline = ContinuousClock.now + .milliseconds(Int(busyTimeout * 1000))
         var attempt = 0
-        var opened: (any DatabaseWriter)?
-        while opened == nil {
+        while true {
             do {
-                let candidate = try Self.open(path: path, immutable: immutable, config: config)
-                try Self.checkSchema(candidate, path: path, mode: mode)
-                opened = candidate
+                let writer = try open(path: path, immutable: immutable, config: config)
+                try checkSchema(writer, path: path, mode: mode)
+                return writer
             } catch let error as DatabaseError where error.resultCode.primaryResultCode == .SQLITE_BUSY && ContinuousClock.now < deadline {
                 attempt += 1
                 // Jittered, growing pauses (1–4 ms at first, at most 50–200 ms) so the racers
@@ -66,11 +70,9 @@ public final class SQLiteRegistryStore: RegistryStore, @unchecked Sendable {
             } catch let e as RegistryError {
                 throw e
             } catch {
-                throw Self.describe(error, path: path)
+                throw describe(error, path: path)
             }
         }
-        guard let opened else { throw .database("\(path): could not be opened") }
-        pool = opened
     }
 
     private static func open(path: String, immutable: Bool, config: Configuration) throws -> any DatabaseWriter {

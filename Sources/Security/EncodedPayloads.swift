@@ -13,10 +13,9 @@ enum EncodedPayloads {
             let inner = InjectionScanner.scan(text, fenceClosers: [], depth: depth + 1)
                 .filter { $0.kind != .delimiterEscape && $0.kind != .invisibleCharacters }
             guard let first = inner.first else { return }
-            let what = first.kind == .encodedPayload ? first.detail : first.detail.isEmpty ? "\(first.kind)" : first.detail
             out.append(SecurityFinding(kind: .encodedPayload, start: start, end: end,
                                        evidence: InjectionScanner.clip(text),
-                                       detail: "\(encoding) hiding \(what)"))
+                                       detail: "\(encoding) hiding \(hidden(first))"))
         }
         var i = 0
         while i < b.count {
@@ -62,6 +61,11 @@ enum EncodedPayloads {
             }
         }
         return out
+    }
+
+    /// What a decoded payload was found to carry, for the outer finding's detail.
+    static func hidden(_ inner: SecurityFinding) -> String {
+        inner.detail.isEmpty ? "\(inner.kind)" : inner.detail
     }
 
     static func isBase64Byte(_ c: UInt8) -> Bool {
@@ -187,7 +191,7 @@ enum EncodedPayloads {
                 let text = String(decoding: bytes, as: UTF8.self)
                 if let first = InjectionScanner.scan(text, fenceClosers: [], depth: depth + 1).first {
                     out.append(SecurityFinding(kind: .encodedPayload, start: i, end: min(j, b.count), evidence: InjectionScanner.clip(text),
-                                               detail: "hex bytes hiding \(first.detail.isEmpty ? "\(first.kind)" : first.detail)"))
+                                               detail: "hex bytes hiding \(hidden(first))"))
                 }
             }
             // Skip to the next token start so the scan stays linear.
@@ -205,7 +209,7 @@ enum EncodedPayloads {
 
     static func mayHideROT13(_ b: [UInt8]) -> Bool {
         let lower = b.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }
-        return rot13Markers.contains { DelimiterEscapes.find($0, in: lower, from: 0) != nil }
+        return rot13Markers.contains { ByteSearch.find($0, in: lower, from: 0) != nil }
     }
 
     static func rot13(_ b: [UInt8]) -> [UInt8] {

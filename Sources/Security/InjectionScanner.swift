@@ -153,8 +153,6 @@ enum RoleTokens {
         SecurityFinding(kind: .fakeRoleTag, start: start, end: end, evidence: InjectionScanner.snippet(b, start, end), detail: what)
     }
 
-    static func lower(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c + 32 : c }
-
     /// `<|name|>` with a name of letters, digits and `_`: OpenAI/ChatML, Llama 3, Phi, Qwen tokens.
     /// Also `<｜…｜>` (DeepSeek's fullwidth bars).
     static func specialToken(_ b: [UInt8], _ i: Int) -> Int? {
@@ -163,18 +161,14 @@ enum RoleTokens {
         if j < b.count, b[j] == UInt8(ascii: "|") { bar = [UInt8(ascii: "|")] } else if b.count > j + 2, b[j] == 0xEF, b[j + 1] == 0xBD, b[j + 2] == 0x9C { bar = [0xEF, 0xBD, 0x9C] } else { return nil }
         j += bar.count
         let nameStart = j
-        while j < b.count, j - nameStart < 40, isNameByte(b[j]) || b[j] >= 0x80 && b[j] != 0xEF { j += 1 }
+        while j < b.count, j - nameStart < 40, ASCII.isWordByte(b[j]) || b[j] >= 0x80 && b[j] != 0xEF { j += 1 }
         guard j > nameStart, j + bar.count < b.count, Array(b[j..<(j + bar.count)]) == bar, b[j + bar.count] == UInt8(ascii: ">") else { return nil }
         var end = j + bar.count + 1
         // `<|im_start|>system`: include the role that follows.
         var k = end
-        while k < b.count, isNameByte(b[k]), k - end < 12 { k += 1 }
-        if k > end, roleWords.contains(String(decoding: b[end..<k].map(lower), as: UTF8.self)) { end = k }
+        while k < b.count, ASCII.isWordByte(b[k]), k - end < 12 { k += 1 }
+        if k > end, roleWords.contains(String(decoding: b[end..<k].map(ASCII.lowercased), as: UTF8.self)) { end = k }
         return end
-    }
-
-    static func isNameByte(_ c: UInt8) -> Bool {
-        (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
     }
 
     /// `<system>`, `</system>`, `<assistant>`, `<start_of_turn>`, `<end_of_turn>`, `<system_prompt>`.
@@ -182,9 +176,9 @@ enum RoleTokens {
         var j = i + 1
         if j < b.count, b[j] == UInt8(ascii: "/") { j += 1 }
         let nameStart = j
-        while j < b.count, j - nameStart < 24, isNameByte(b[j]) { j += 1 }
+        while j < b.count, j - nameStart < 24, ASCII.isWordByte(b[j]) { j += 1 }
         guard j > nameStart, j < b.count, b[j] == UInt8(ascii: ">") else { return nil }
-        let name = String(decoding: b[nameStart..<j].map(lower), as: UTF8.self)
+        let name = String(decoding: b[nameStart..<j].map(ASCII.lowercased), as: UTF8.self)
         let known: Set<String> = ["system", "assistant", "sys", "system_prompt", "system-prompt", "systemprompt", "start_of_turn", "end_of_turn",
                                   "developer", "system_message", "im_start", "im_end", "instructions", "admin", "bos", "eos", "eot"]
         return known.contains(name) ? j + 1 : nil
@@ -200,9 +194,9 @@ enum RoleTokens {
         }
         if j < b.count, b[j] == UInt8(ascii: "/") { j += 1 }
         let nameStart = j
-        while j < b.count, j - nameStart < 16, isNameByte(b[j]) { j += 1 }
+        while j < b.count, j - nameStart < 16, ASCII.isWordByte(b[j]) { j += 1 }
         guard j > nameStart else { return nil }
-        let name = String(decoding: b[nameStart..<j].map(lower), as: UTF8.self)
+        let name = String(decoding: b[nameStart..<j].map(ASCII.lowercased), as: UTF8.self)
         if open == UInt8(ascii: "<") {
             guard name == "sys" || name == "system", j + 1 < b.count, b[j] == UInt8(ascii: ">"), b[j + 1] == UInt8(ascii: ">") else { return nil }
             return j + 2
@@ -220,7 +214,7 @@ enum RoleTokens {
         while j < b.count, b[j] == 0x20 { j += 1 }
         let nameStart = j
         while j < b.count, j - nameStart < 16, (b[j] >= 0x61 && b[j] <= 0x7A) || (b[j] >= 0x41 && b[j] <= 0x5A) { j += 1 }
-        let name = String(decoding: b[nameStart..<j].map(lower), as: UTF8.self)
+        let name = String(decoding: b[nameStart..<j].map(ASCII.lowercased), as: UTF8.self)
         guard ["system", "instruction", "instructions", "assistant", "response", "system prompt", "developer"].contains(name) else { return nil }
         // A heading "## Instructions" in a pasted README is common; "### Instruction:" with a colon
         // (Alpaca's template) or a role word alone on the line is the injection shape.
@@ -234,7 +228,7 @@ enum RoleTokens {
 
 /// Data that tries to end the author's fence early: the template's own closing delimiter inside
 /// the value, or a fake boundary line (`---END USER DATA---`, `=== END OF DOCUMENT ===`).
-public enum DelimiterEscapes {
+enum DelimiterEscapes {
     static let boundaryWords: Set<String> = ["end", "begin", "start", "stop", "close", "closing", "finish", "terminate"]
     static let sectionWords: Set<String> = ["user", "data", "input", "document", "documents", "context", "text", "instructions", "instruction",
                                             "system", "prompt", "conversation", "ticket", "email", "message", "query", "content", "untrusted",
@@ -246,7 +240,7 @@ public enum DelimiterEscapes {
         for closer in Set(closers) where !closer.isEmpty {
             let needle = Array(closer.utf8)
             var from = 0
-            while let at = find(needle, in: b, from: from) {
+            while let at = ByteSearch.find(needle, in: b, from: from) {
                 out.append(SecurityFinding(kind: .delimiterEscape, start: at, end: at + needle.count,
                                            evidence: InjectionScanner.snippet(b, at, at + needle.count),
                                            detail: "the template's own closing delimiter"))
@@ -263,20 +257,6 @@ public enum DelimiterEscapes {
             lineStart = i + 1
         }
         return out
-    }
-
-    /// Naive search is linear here: the needle is a short delimiter (bounded by template size).
-    /// (The standard library's `firstRange(of:)` builds a search table per call, which cost more
-    /// than the whole scan for the short needles used here.)
-    public static func find(_ needle: [UInt8], in b: [UInt8], from: Int) -> Int? {
-        guard !needle.isEmpty, b.count >= needle.count, from <= b.count - needle.count else { return nil }
-        let first = needle[0]
-        var i = from
-        while i <= b.count - needle.count {
-            if b[i] == first, b[i..<(i + needle.count)].elementsEqual(needle) { return i }
-            i += 1
-        }
-        return nil
     }
 
     static func isMarker(_ c: UInt8) -> Bool {
@@ -299,7 +279,7 @@ public enum DelimiterEscapes {
         var words: [String] = []
         var w: [UInt8] = []
         for j in i..<e {
-            let c = RoleTokens.lower(b[j])
+            let c = ASCII.lowercased(b[j])
             if (c >= 0x61 && c <= 0x7A) || c == UInt8(ascii: "_") { w.append(c) } else if !w.isEmpty { words.append(String(decoding: w, as: UTF8.self)); w = [] }
         }
         if !w.isEmpty { words.append(String(decoding: w, as: UTF8.self)) }
@@ -317,9 +297,9 @@ public enum DelimiterEscapes {
             let closing = b[i + 1] == UInt8(ascii: "/")
             var j = i + (closing ? 2 : 1)
             let nameStart = j
-            while j < hi, j - nameStart < 32, RoleTokens.isNameByte(b[j]) { j += 1 }
+            while j < hi, j - nameStart < 32, ASCII.isWordByte(b[j]) { j += 1 }
             guard j > nameStart, j < hi, b[j] == UInt8(ascii: ">") || (!closing && b[j] == 0x20) else { i += 1; continue }
-            let name = String(decoding: b[nameStart..<j].map(RoleTokens.lower), as: UTF8.self)
+            let name = String(decoding: b[nameStart..<j].map(ASCII.lowercased), as: UTF8.self)
             if !closing {
                 opened.insert(name)
             } else if !opened.contains(name), name.split(whereSeparator: { $0 == "_" || $0 == "-" }).contains(where: { sectionWords.contains(String($0)) }) {

@@ -14,15 +14,15 @@ public enum PIIScanner {
             if c == UInt8(ascii: "@"), let f = email(b, i, after: covered) {
                 out.append(f); covered = f.end; i = f.end; continue
             }
-            let boundary = i == 0 || !isAlnum(b[i - 1])
+            let boundary = i == 0 || !ASCII.isAlnum(b[i - 1])
             if boundary, i >= covered {
-                if isUpper(c), let f = iban(b, i) { out.append(f); covered = f.end; i = f.end; continue }
-                if isDigit(c) || c == UInt8(ascii: "+") || c == UInt8(ascii: "(") {
+                if ASCII.isUpper(c), let f = iban(b, i) { out.append(f); covered = f.end; i = f.end; continue }
+                if ASCII.isDigit(c) || c == UInt8(ascii: "+") || c == UInt8(ascii: "(") {
                     if let f = number(b, i) { out.append(f); covered = f.end; i = f.end; continue }
                     // Not a number people own: skip the whole run, so its tail is not read as
                     // another number ("DE00 3704 0044…" is not the phone number "0044 …").
                     var j = i + 1
-                    while j < b.count, isAlnum(b[j]) || b[j] == 0x20 && j + 1 < b.count && isDigit(b[j + 1]) || b[j] == UInt8(ascii: "-") || b[j] == UInt8(ascii: ".") { j += 1 }
+                    while j < b.count, ASCII.isAlnum(b[j]) || b[j] == 0x20 && j + 1 < b.count && ASCII.isDigit(b[j + 1]) || b[j] == UInt8(ascii: "-") || b[j] == UInt8(ascii: ".") { j += 1 }
                     i = j
                     continue
                 }
@@ -32,16 +32,13 @@ public enum PIIScanner {
         return Array(out.prefix(50))
     }
 
-    static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
-    static func isUpper(_ c: UInt8) -> Bool { c >= 0x41 && c <= 0x5A }
-    static func isAlnum(_ c: UInt8) -> Bool { isDigit(c) || isUpper(c) || (c >= 0x61 && c <= 0x7A) }
 
     static let reservedDomains = ["example.com", "example.org", "example.net", "example.edu"]
     static let reservedSuffixes = [".example", ".test", ".invalid", ".localhost", ".local", ".internal"]
 
     static func email(_ b: [UInt8], _ at: Int, after covered: Int) -> SecurityFinding? {
         func isLocal(_ c: UInt8) -> Bool {
-            isAlnum(c) || c == UInt8(ascii: ".") || c == UInt8(ascii: "_") || c == UInt8(ascii: "%") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-")
+            ASCII.isAlnum(c) || c == UInt8(ascii: ".") || c == UInt8(ascii: "_") || c == UInt8(ascii: "%") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-")
         }
         var s = at
         while s > covered, at - s < 64, isLocal(b[s - 1]) { s -= 1 }
@@ -49,12 +46,12 @@ public enum PIIScanner {
         guard s < at else { return nil }
         var e = at + 1
         var lastDot = -1
-        while e < b.count, e - at < 255, isAlnum(b[e]) || b[e] == UInt8(ascii: "-") || b[e] == UInt8(ascii: ".") {
+        while e < b.count, e - at < 255, ASCII.isAlnum(b[e]) || b[e] == UInt8(ascii: "-") || b[e] == UInt8(ascii: ".") {
             if b[e] == UInt8(ascii: ".") { lastDot = e }
             e += 1
         }
         while e > at + 1, b[e - 1] == UInt8(ascii: ".") || b[e - 1] == UInt8(ascii: "-") { e -= 1; if lastDot >= e { lastDot = -1 } }
-        guard lastDot > at + 1, e - lastDot - 1 >= 2, b[(lastDot + 1)..<e].allSatisfy({ isUpper($0) || ($0 >= 0x61 && $0 <= 0x7A) }) else { return nil }
+        guard lastDot > at + 1, e - lastDot - 1 >= 2, b[(lastDot + 1)..<e].allSatisfy({ ASCII.isUpper($0) || ($0 >= 0x61 && $0 <= 0x7A) }) else { return nil }
         let domain = String(decoding: b[(at + 1)..<e], as: UTF8.self).lowercased()
         if reservedDomains.contains(where: { domain == $0 || domain.hasSuffix("." + $0) }) || reservedSuffixes.contains(where: { domain.hasSuffix($0) }) {
             return nil
@@ -77,7 +74,7 @@ public enum PIIScanner {
         var last = j
         while j < b.count, digits.count <= 19 {
             let c = b[j]
-            if isDigit(c) {
+            if ASCII.isDigit(c) {
                 digits.append(c - 0x30); group += 1; j += 1; last = j
                 continue
             }
@@ -86,14 +83,14 @@ public enum PIIScanner {
             guard sep, group > 0, j + 1 < b.count else { break }
             var k = j + 1
             if c == UInt8(ascii: ")"), k < b.count, b[k] == 0x20 || b[k] == UInt8(ascii: "-") { k += 1 }
-            guard k < b.count, isDigit(b[k]) else { break }
+            guard k < b.count, ASCII.isDigit(b[k]) else { break }
             groups.append(group); separators.append(c); group = 0
             j = k
         }
         if group > 0 { groups.append(group) }
         guard !digits.isEmpty, last <= b.count else { return nil }
         // The number must end at a boundary: not glued to letters or more digits.
-        if last < b.count, isAlnum(b[last]) { return nil }
+        if last < b.count, ASCII.isAlnum(b[last]) { return nil }
         let end = last
         let n = digits.count
         let text = String(decoding: b[i..<end], as: UTF8.self)
@@ -101,7 +98,8 @@ public enum PIIScanner {
         if !plus, !paren, n >= 13, n <= 19, luhn(digits), let brand = cardBrand(digits),
            Set(separators).count <= 1, groups.count == 1 || groups.allSatisfy({ $0 >= 3 && $0 <= 6 }) {
             let lastFour = digits.suffix(4).map { String($0) }.joined()
-            return SecurityFinding(kind: .paymentCard, start: i, end: end, evidence: "\(brand) card ending in \(lastFour) (\(n) digits, passes the Luhn check)", detail: brand)
+            return SecurityFinding(kind: .paymentCard, start: i, end: end, evidence: "\(brand) card ending in \(lastFour) (\(n) digits, passes the Luhn check)",
+                                   detail: "a \(brand) card number")
         }
         if !plus, !paren, n == 9, groups == [3, 2, 4], Set(separators).count == 1, separators.first == UInt8(ascii: "-") || separators.first == 0x20,
            validSSN(digits) {
@@ -183,7 +181,7 @@ public enum PIIScanner {
     ]
 
     static func iban(_ b: [UInt8], _ i: Int) -> SecurityFinding? {
-        guard i + 4 <= b.count, isUpper(b[i]), isUpper(b[i + 1]), isDigit(b[i + 2]), isDigit(b[i + 3]) else { return nil }
+        guard i + 4 <= b.count, ASCII.isUpper(b[i]), ASCII.isUpper(b[i + 1]), ASCII.isDigit(b[i + 2]), ASCII.isDigit(b[i + 3]) else { return nil }
         let country = String(decoding: b[i..<(i + 2)], as: UTF8.self)
         guard let length = ibanLengths[country] else { return nil }
         var chars: [UInt8] = []
@@ -191,17 +189,17 @@ public enum PIIScanner {
         var end = i
         while j < b.count, chars.count < length {
             let c = b[j]
-            if isDigit(c) || isUpper(c) { chars.append(c); j += 1; end = j; continue }
+            if ASCII.isDigit(c) || ASCII.isUpper(c) { chars.append(c); j += 1; end = j; continue }
             // Printed IBANs group by four with single spaces.
-            if c == 0x20, j + 1 < b.count, isDigit(b[j + 1]) || isUpper(b[j + 1]), chars.count % 4 == 0 { j += 1; continue }
+            if c == 0x20, j + 1 < b.count, ASCII.isDigit(b[j + 1]) || ASCII.isUpper(b[j + 1]), chars.count % 4 == 0 { j += 1; continue }
             break
         }
-        guard chars.count == length, end >= b.count || !isAlnum(b[end]) else { return nil }
+        guard chars.count == length, end >= b.count || !ASCII.isAlnum(b[end]) else { return nil }
         // Move the first four characters to the end, letters to numbers, mod 97 must be 1.
         let rearranged = Array(chars[4...]) + Array(chars[..<4])
         var remainder = 0
         for c in rearranged {
-            if isDigit(c) {
+            if ASCII.isDigit(c) {
                 remainder = (remainder * 10 + Int(c - 0x30)) % 97
             } else {
                 remainder = (remainder * 100 + Int(c - 0x41 + 10)) % 97

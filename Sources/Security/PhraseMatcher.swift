@@ -96,13 +96,11 @@ final class PhraseMatcher: Sendable {
     }
 
     private let byWord: [String: [Entry]]
-    private let byPrefix: [String: [Entry]]
     /// Prefix atoms by their first character, so a word is checked against the few prefixes
     /// that could match it rather than sliced at every prefix length.
     private let prefixesByHead: [Character: [(prefix: String, entries: [Entry])]]
     /// Every word any pattern uses (all atoms, not only first ones).
     private let vocabulary: Set<String>
-    private let prefixes: Set<String>
     private let bySkeleton: [String: String]
     private let byScramble: [String: String]
     /// Index of each pattern's first slot in the flat state arrays.
@@ -114,7 +112,6 @@ final class PhraseMatcher: Sendable {
         var byWord: [String: [Entry]] = [:]
         var byPrefix: [String: [Entry]] = [:]
         var vocabulary: Set<String> = []
-        var prefixes: Set<String> = []
         var slotBase: [Int] = []
         var count = 0
         for (p, pattern) in patterns.enumerated() {
@@ -131,7 +128,7 @@ final class PhraseMatcher: Sendable {
                     for atom in atoms {
                         switch atom {
                         case .word(let w), .uppercase(let w): vocabulary.insert(w)
-                        case .prefix(let w): prefixes.insert(w)
+                        case .prefix: break  // indexed by their head below
                         }
                     }
                 }
@@ -144,7 +141,6 @@ final class PhraseMatcher: Sendable {
             if w.count >= 5, let key = Self.scrambleKey(w) { byScramble[key] = w }
         }
         self.byWord = byWord
-        self.byPrefix = byPrefix
         var heads: [Character: [(prefix: String, entries: [Entry])]] = [:]
         for (prefix, entries) in byPrefix {
             guard let h = prefix.first else { continue }
@@ -152,7 +148,6 @@ final class PhraseMatcher: Sendable {
         }
         self.prefixesByHead = heads
         self.vocabulary = vocabulary
-        self.prefixes = prefixes
         self.bySkeleton = bySkeleton
         self.byScramble = byScramble
         self.slotBase = slotBase

@@ -92,17 +92,17 @@ public enum SecretScanner {
         var i = 0
         while i < b.count {
             let c = b[i]
-            let startsToken = i == 0 || !isWordByte(b[i - 1])
+            let startsToken = i == 0 || !ASCII.isWordByte(b[i - 1])
             if c == UInt8(ascii: "-"), let f = privateKey(b, i) {
                 out.append(f); i = f.end; covered = f.end; continue
             }
             if c == UInt8(ascii: ":"), i + 2 < b.count, b[i + 1] == UInt8(ascii: "/"), b[i + 2] == UInt8(ascii: "/") {
                 if let f = urlCredentials(b, i, after: covered) { out.append(f); i = f.end; covered = f.end; continue }
             }
-            if startsToken, isWordByte(c) || c == UInt8(ascii: "+") || c == UInt8(ascii: "/") {
+            if startsToken, ASCII.isWordByte(c) || c == UInt8(ascii: "+") || c == UInt8(ascii: "/") {
                 // Provider keys and JWTs: letters, digits, `_`, `-` (and the dots of a JWT).
                 var j = i
-                while j < b.count, isWordByte(b[j]) || b[j] == UInt8(ascii: ".") { j += 1 }
+                while j < b.count, ASCII.isWordByte(b[j]) || b[j] == UInt8(ascii: ".") { j += 1 }
                 while j > i, b[j - 1] == UInt8(ascii: ".") { j -= 1 }
                 if let f = providerKey(b, i, j) ?? jwt(b, i, j) {
                     out.append(f); i = f.end; covered = f.end; continue
@@ -116,17 +116,13 @@ public enum SecretScanner {
                     out.append(f); i = f.end; covered = f.end; continue
                 }
                 var w = i
-                while w < b.count, isWordByte(b[w]) { w += 1 }
+                while w < b.count, ASCII.isWordByte(b[w]) { w += 1 }
                 i = max(w, i + 1)
                 continue
             }
             i += 1
         }
         return out
-    }
-
-    static func isWordByte(_ c: UInt8) -> Bool {
-        (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
     }
 
     static func isTokenByte(_ c: UInt8) -> Bool {
@@ -153,15 +149,10 @@ public enum SecretScanner {
         }
     }
 
-    static func hasPrefix(_ b: [UInt8], _ i: Int, _ p: String) -> Bool {
-        let u = Array(p.utf8)
-        return i + u.count <= b.count && b[i..<(i + u.count)].elementsEqual(u)
-    }
-
     static func providerKey(_ b: [UInt8], _ lo: Int, _ hi: Int) -> SecurityFinding? {
         // AWS access key ids: exactly 20 uppercase letters and digits.
         if hi - lo == 20, b[lo] == UInt8(ascii: "A"), awsKeyPrefixes.contains(String(decoding: b[lo..<(lo + 4)], as: UTF8.self)),
-           b[lo..<hi].allSatisfy({ inCharset($0, .upperAlnum) }), !hasSuffix(b, hi, "EXAMPLE") {
+           b[lo..<hi].allSatisfy({ inCharset($0, .upperAlnum) }), !ByteSearch.hasPrefix(b, at: hi - 7, Self.example) {
             return SecurityFinding(kind: .apiKey, start: lo, end: hi, evidence: mask(b, lo, hi, keep: 4), detail: "AWS access key ID")
         }
         guard lo < hi else { return nil }
@@ -182,11 +173,6 @@ public enum SecretScanner {
             return SecurityFinding(kind: .apiKey, start: lo, end: j, evidence: mask(b, lo, j, keep: p.prefix.utf8.count), detail: p.name)
         }
         return nil
-    }
-
-    static func hasSuffix(_ b: [UInt8], _ end: Int, _ s: String) -> Bool {
-        let u = Array(s.utf8)
-        return end >= u.count && b[(end - u.count)..<end].elementsEqual(u)
     }
 
     /// Mixed letters and digits, several distinct characters, no character repeated 6 times in a row.
@@ -221,18 +207,21 @@ public enum SecretScanner {
         return SecurityFinding(kind: .apiKey, start: lo, end: hi, evidence: mask(b, lo, hi, keep: 4), detail: "AWS secret access key")
     }
 
+    // Checked at every `-` of the file: kept as bytes, not built per call.
+    static let begin = Array("-----BEGIN ".utf8), dashes = Array("-----".utf8), example = Array("EXAMPLE".utf8)
+
     /// `-----BEGIN … PRIVATE KEY-----` through its END line (or the header alone when cut off).
     static func privateKey(_ b: [UInt8], _ i: Int) -> SecurityFinding? {
-        guard hasPrefix(b, i, "-----BEGIN ") else { return nil }
+        guard ByteSearch.hasPrefix(b, at: i, Self.begin) else { return nil }
         var j = i + 11
-        while j < b.count, j - i < 80, b[j] != 0x0A, !hasPrefix(b, j, "-----") { j += 1 }
-        guard hasPrefix(b, j, "-----") else { return nil }
+        while j < b.count, j - i < 80, b[j] != 0x0A, !ByteSearch.hasPrefix(b, at: j, Self.dashes) { j += 1 }
+        guard ByteSearch.hasPrefix(b, at: j, Self.dashes) else { return nil }
         let label = String(decoding: b[(i + 11)..<j], as: UTF8.self)
         guard label.hasSuffix("PRIVATE KEY") || label.hasSuffix("PRIVATE KEY BLOCK") else { return nil }
         let headerEnd = j + 5
         var end = headerEnd
         let endMarker = Array("-----END \(label)-----".utf8)
-        if let at = DelimiterEscapes.find(endMarker, in: b, from: headerEnd), at - headerEnd < 20_000 { end = at + endMarker.count }
+        if let at = ByteSearch.find(endMarker, in: b, from: headerEnd), at - headerEnd < 20_000 { end = at + endMarker.count }
         let body = b[headerEnd..<min(end, b.count)].filter { !($0 == 0x0A || $0 == 0x0D || $0 == 0x20) }.count
         return SecurityFinding(kind: .privateKey, start: i, end: end,
                                evidence: "-----BEGIN \(label)----- (\(max(0, body - (end > headerEnd ? endMarker.count : 0))) characters of key material)",
@@ -307,7 +296,7 @@ public enum SecretScanner {
         let bearer = !sawOperator && name.count >= 6 && name.suffix(6).elementsEqual("bearer".utf8)
         guard sawOperator || bearer, let keyword = secretNameBytes.first(where: { kw in
             name.count >= kw.count && (name.suffix(kw.count).elementsEqual(kw) || name.prefix(kw.count).elementsEqual(kw)
-                || DelimiterEscapes.find([UInt8(ascii: "_")] + kw, in: name, from: 0) != nil)
+                || ByteSearch.find([UInt8(ascii: "_")] + kw, in: name, from: 0) != nil)
         }).map({ String(decoding: $0, as: UTF8.self) }) else { return nil }
         let isPassword = ["password", "passwd", "pwd", "pass"].contains(keyword)
         var hi = hi

@@ -299,7 +299,7 @@ public enum SecurityRules {
         case .highEntropySecret:
             return ("\(f.detail) looks like a secret: \(f.evidence)", "remove it and read it from the environment; if it is not a secret, suppress the rule on this line")
         case .email, .phoneNumber, .paymentCard, .usSSN, .iban:
-            return ("\(place) contains \(f.detail.hasPrefix("a") || f.detail.hasPrefix("an ") ? f.detail : "a \(f.detail) card number"): \(f.evidence)",
+            return ("\(place) contains \(f.detail): \(f.evidence)",
                     "use made-up data: reserved example domains, fictional 555-01xx numbers, test card numbers that fail the checksum")
         }
     }
@@ -515,7 +515,7 @@ struct TemplateStructure {
         }
         if let open = stack.last {
             let closer = "</\(open)>"
-            if DelimiterEscapes.find(Array(closer.utf8), in: suffix, from: 0) != nil { return closer }
+            if ByteSearch.find(Array(closer.utf8), in: suffix, from: 0) != nil { return closer }
         }
         // Fence lines: the nearest non-blank line before and after are fence or marker lines.
         let before = lastLine(prefix)
@@ -622,7 +622,7 @@ extension String {
         let b = Array(utf8), n = Array(needle.utf8)
         var out: [UInt8] = []
         var from = 0
-        while let at = DelimiterEscapes.find(n, in: b, from: from) {
+        while let at = ByteSearch.find(n, in: b, from: from) {
             out += b[from..<at] + Array(replacement.utf8)
             from = at + n.count
         }

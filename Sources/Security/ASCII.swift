@@ -1,0 +1,32 @@
+/// Byte classes and search shared by the scanners, which all read UTF-8 bytes.
+enum ASCII {
+    static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+    static func isUpper(_ c: UInt8) -> Bool { c >= 0x41 && c <= 0x5A }
+    static func isLower(_ c: UInt8) -> Bool { c >= 0x61 && c <= 0x7A }
+    static func isLetter(_ c: UInt8) -> Bool { isUpper(c) || isLower(c) }
+    static func isAlnum(_ c: UInt8) -> Bool { isLetter(c) || isDigit(c) }
+    /// Letters, digits, `_` and `-`: identifiers, token names, key bodies.
+    static func isWordByte(_ c: UInt8) -> Bool { isAlnum(c) || c == UInt8(ascii: "_") || c == UInt8(ascii: "-") }
+    static func lowercased(_ c: UInt8) -> UInt8 { isUpper(c) ? c + 32 : c }
+}
+
+public enum ByteSearch {
+    /// The first occurrence of `needle` in `haystack` at or after `from`. Naive search is linear
+    /// for the short needles the scanners use (delimiters, markers); the standard library's
+    /// `firstRange(of:)` builds a search table per call, which cost more than whole scans did.
+    public static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int = 0) -> Int? {
+        guard !needle.isEmpty, haystack.count >= needle.count, from >= 0, from <= haystack.count - needle.count else { return nil }
+        let first = needle[0]
+        var i = from
+        while i <= haystack.count - needle.count {
+            if haystack[i] == first, haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Whether `bytes` holds `prefix` at `offset`.
+    static func hasPrefix(_ bytes: [UInt8], at offset: Int, _ prefix: [UInt8]) -> Bool {
+        offset >= 0 && offset + prefix.count <= bytes.count && bytes[offset..<(offset + prefix.count)].elementsEqual(prefix)
+    }
+}

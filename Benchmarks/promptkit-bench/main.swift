@@ -10,6 +10,7 @@
 // Results go to stdout; docs/benchmarks.md records them.
 import Analysis
 import CoreSupport
+import Security
 import Dispatch
 import Foundation
 
@@ -17,6 +18,7 @@ struct Options {
     var files = 10_000
     var cli: String?
     var keep = false
+    var scannersOnly = false
 }
 
 func parseOptions() -> Options {
@@ -27,6 +29,7 @@ func parseOptions() -> Options {
         case "--files": o.files = Int(args.next() ?? "") ?? o.files
         case "--cli": o.cli = args.next()
         case "--keep": o.keep = true
+        case "--scanners": o.scannersOnly = true
         default: print("unknown option \(a)"); exit(2)
         }
     }
@@ -121,10 +124,6 @@ func generate(_ i: Int) -> String {
 let policy = "name: bench/policy\nversion: 1.0.0\ntemplate: |\n  Follow the company policy. Never reveal internal notes.\n"
 
 let options = parseOptions()
-let sources = (0..<options.files).map { SourceFile(path: "bench/p\($0).prompt.yaml", bytes: Array(generate($0).utf8)) }
-    + [SourceFile(path: "bench/policy.prompt.yaml", bytes: Array(policy.utf8))]
-let totalBytes = sources.reduce(0) { $0 + $1.bytes.count }
-print("files: \(sources.count), average size: \(totalBytes / sources.count) bytes, cores: \(ProcessInfo.processInfo.activeProcessorCount)")
 
 /// The security rules' cost is measured against the same run without them (`ignore: [security]`
 /// skips the scanners), so the ratio is taken on the same machine minutes apart.
@@ -133,6 +132,44 @@ let withoutSecurity: Configuration = {
     c.ignore = ["security"]
     return c
 }()
+
+/// Median microseconds of `body` over `runs` warm runs.
+func medianMicros(_ runs: Int = 2000, _ body: () -> Void) -> Double {
+    var samples: [Double] = []
+    for _ in 0..<runs {
+        let t = now()
+        body()
+        samples.append(now() - t)
+    }
+    return samples.sorted()[runs / 2] * 1e6
+}
+
+/// `--scanners`: what each security scanner costs on one typical file, next to parse and the
+/// whole lint, to see where the security rules' overhead goes.
+if options.scannersOnly {
+    let file = SourceFile(path: "bench/p1.prompt.yaml", bytes: Array(generate(1).utf8))
+    let policyFile = SourceFile(path: "bench/policy.prompt.yaml", bytes: Array(policy.utf8))
+    let workspace = Workspace(files: [ParsedFile.parse(file), ParsedFile.parse(policyFile)])
+    let question = "How do I rotate my API keys without downtime?"
+    var sink = 0
+    let rows: [(String, Double)] = [
+        ("parse", medianMicros { sink &+= ParsedFile.parse(file).bytes.count }),
+        ("lint without security", medianMicros { sink &+= Linter.lint(workspace.files[0], in: workspace, configuration: withoutSecurity).count }),
+        ("lint with security", medianMicros { sink &+= Linter.lint(workspace.files[0], in: workspace).count }),
+        ("SecretScanner, whole file", medianMicros { sink &+= SecretScanner.scan(file.bytes).count }),
+        ("HiddenCharacters.tags, whole file", medianMicros { sink &+= HiddenCharacters.tags(file.bytes).count }),
+        ("InjectionScanner, the question", medianMicros { sink &+= InjectionScanner.scan(question).count }),
+        ("PIIScanner, the question", medianMicros { sink &+= PIIScanner.scan(question).count }),
+    ]
+    for (name, micros) in rows { print(name.padding(toLength: 36, withPad: " ", startingAt: 0) + String(format: "%8.1f µs", micros)) }
+    print("(\(sink))")
+    exit(0)
+}
+let sources = (0..<options.files).map { SourceFile(path: "bench/p\($0).prompt.yaml", bytes: Array(generate($0).utf8)) }
+    + [SourceFile(path: "bench/policy.prompt.yaml", bytes: Array(policy.utf8))]
+let totalBytes = sources.reduce(0) { $0 + $1.bytes.count }
+print("files: \(sources.count), average size: \(totalBytes / sources.count) bytes, cores: \(ProcessInfo.processInfo.activeProcessorCount)")
+
 
 func lintAll(parallel: Bool, configuration: Configuration = Configuration()) -> (seconds: Double, diagnostics: Int) {
     let start = now()

@@ -3,7 +3,12 @@
 /// (RFC 2606), fictional 555-01xx numbers and never-issued SSNs are what documentation should
 /// use, and are not reported. Evidence is masked.
 public enum PIIScanner {
-    public static func scan(_ text: String) -> [SecurityFinding] { scan(Array(text.utf8)) }
+    public static func scan(_ text: String) -> [SecurityFinding] {
+        // Every kind of finding holds a digit (numbers, IBANs) or an `@` (emails); most sample
+        // values hold neither, and are passed over without copying their bytes.
+        guard text.utf8.contains(where: { ASCII.isDigit($0) || $0 == UInt8(ascii: "@") }) else { return [] }
+        return scan(Array(text.utf8))
+    }
 
     public static func scan(_ b: [UInt8]) -> [SecurityFinding] {
         var out: [SecurityFinding] = []
@@ -61,7 +66,24 @@ public enum PIIScanner {
     }
 
     /// Digits with the separators people write in numbers, starting at `i`: card, SSN or phone.
+    /// The fewest digits any reported number has (an international phone number).
+    static let fewestDigits = 8
+
+    /// At least the number of digits `number` would read from `i`: it allows every separator
+    /// `number` allows, and more. Short numbers (ids, counts, years) end here, unallocated.
+    static func digitsAtMost(_ b: [UInt8], _ i: Int) -> Int {
+        var n = 0, j = i
+        while j < b.count, n < fewestDigits {
+            let c = b[j]
+            if ASCII.isDigit(c) { n += 1 } else if !(c == 0x20 || c == UInt8(ascii: "-") || c == UInt8(ascii: ".") || c == UInt8(ascii: ")")
+                || c == UInt8(ascii: "/") || c == UInt8(ascii: "(") || c == UInt8(ascii: "+")) { break }
+            j += 1
+        }
+        return n
+    }
+
     static func number(_ b: [UInt8], _ i: Int) -> SecurityFinding? {
+        guard digitsAtMost(b, i) >= fewestDigits else { return nil }
         var digits: [UInt8] = []
         var groups: [Int] = []
         var separators: [UInt8] = []

@@ -89,6 +89,13 @@ struct PhraseMatch: Sendable {
 final class PhraseMatcher: Sendable {
     let patterns: [PhrasePattern]
 
+    /// A pattern slot the word at the current position fills.
+    struct Hit {
+        let entry: Entry
+        let length: Int
+        let techniques: Techniques
+    }
+
     struct Entry: Sendable {
         let pattern: Int
         let slot: Int
@@ -103,6 +110,9 @@ final class PhraseMatcher: Sendable {
     private let vocabulary: Set<String>
     private let bySkeleton: [String: String]
     private let byScramble: [String: String]
+    /// (first letter, last letter, length) of every scrambled word, so that a word whose ends
+    /// and length match none skips building its scramble key (most words of most text).
+    private let scrambleShapes: Set<Int>
     /// Index of each pattern's first slot in the flat state arrays.
     private let slotBase: [Int]
     private let slotCount: Int
@@ -136,9 +146,13 @@ final class PhraseMatcher: Sendable {
         }
         var bySkeleton: [String: String] = [:]
         var byScramble: [String: String] = [:]
+        var scrambleShapes: Set<Int> = []
         for w in vocabulary where w.unicodeScalars.allSatisfy({ $0.isASCII }) && w.count >= 2 {
             bySkeleton[WordBuilder.skeleton(of: w)] = w
-            if w.count >= 5, let key = Self.scrambleKey(w) { byScramble[key] = w }
+            if w.count >= 5, let key = Self.scrambleKey(w) {
+                byScramble[key] = w
+                if let shape = Self.scrambleShape(w) { scrambleShapes.insert(shape) }
+            }
         }
         self.byWord = byWord
         var heads: [Character: [(prefix: String, entries: [Entry])]] = [:]
@@ -150,15 +164,21 @@ final class PhraseMatcher: Sendable {
         self.vocabulary = vocabulary
         self.bySkeleton = bySkeleton
         self.byScramble = byScramble
+        self.scrambleShapes = scrambleShapes
         self.slotBase = slotBase
         self.slotCount = count
+    }
+
+    static func scrambleShape(_ w: String) -> Int? {
+        guard let first = w.utf8.first, let last = w.utf8.last else { return nil }
+        return Int(first) << 16 | Int(last) << 8 | min(w.utf8.count, 255)
     }
 
     /// First letter, last letter and the sorted middle: typoglycemia keeps the ends and shuffles
     /// the rest ("ignroe", "isntructions").
     static func scrambleKey(_ w: String) -> String? {
         let scalars = Array(w.unicodeScalars)
-        guard scalars.count >= 5, scalars.allSatisfy({ $0.isASCII && $0.properties.isAlphabetic }) else { return nil }
+        guard scalars.count >= 5, scalars.allSatisfy({ $0.isASCII && ASCII.isLetter(UInt8($0.value)) }) else { return nil }
         var middle = scalars[1..<(scalars.count - 1)].map(\.value)
         middle.sort()
         var key = String(scalars[0]) + String(scalars[scalars.count - 1]) + ":"
@@ -181,7 +201,7 @@ final class PhraseMatcher: Sendable {
                 out.append((w, t))
                 continue
             }
-            if u.key.count >= 5, u.key.count <= 24, let key = Self.scrambleKey(u.key), let w = byScramble[key], w != u.key {
+            if let shape = Self.scrambleShape(u.key), scrambleShapes.contains(shape), u.key.count >= 5, u.key.count <= 24, let key = Self.scrambleKey(u.key), let w = byScramble[key], w != u.key {
                 out.append((w, u.techniques.union(.typoglycemia)))
                 continue
             }
@@ -206,14 +226,13 @@ final class PhraseMatcher: Sendable {
     /// All matches, at most `limit` per family.
     func matches(_ units: [TextUnit], limit: Int = 8) -> [PhraseMatch] {
         let resolved = resolve(units)
-        var lastEnd = [Int](repeating: -1, count: slotCount)
-        var chainStart = [Int](repeating: -1, count: slotCount)
-        var chainTechniques = [Techniques](repeating: [], count: slotCount)
+        // Chain state per slot, made on the first partial match: most text has none.
+        var lastEnd: [Int] = [], chainStart: [Int] = [], chainTechniques: [Techniques] = []
         var lastBoundary = -1
         var found: [PhraseMatch] = []
         var perFamily: [PhraseFamily: Int] = [:]
         var familyEnd: [PhraseFamily: Int] = [:]
-        var hits: [(entry: Entry, length: Int, techniques: Techniques)] = []
+        var hits: [Hit] = []
 
         for p in units.indices {
             // A sentence end may finish a phrase ("I am your developer.") but no chain continues
@@ -233,7 +252,7 @@ final class PhraseMatcher: Sendable {
                     guard q < units.count, !units[q].isBoundary || i == 0, atomMatches(atom, resolved[q].key, units[q]) else { ok = false; break }
                     techniques.formUnion(resolved[q].techniques)
                 }
-                if ok { hits.append((entry, entry.atoms.count, techniques)) }
+                if ok { hits.append(Hit(entry: entry, length: entry.atoms.count, techniques: techniques)) }
             }
             guard !hits.isEmpty else { continue }
             // Later slots first, so one word never fills two slots of the same chain.
@@ -244,6 +263,7 @@ final class PhraseMatcher: Sendable {
                 var start = p
                 var techniques = hit.techniques
                 if hit.entry.slot > 0 {
+                    guard !lastEnd.isEmpty else { continue }
                     let prev = s - 1
                     guard lastEnd[prev] >= 0, lastEnd[prev] > lastBoundary, p >= lastEnd[prev],
                           p - lastEnd[prev] <= pattern.gaps[hit.entry.slot - 1] else { continue }
@@ -264,6 +284,11 @@ final class PhraseMatcher: Sendable {
                     perFamily[family, default: 0] += 1
                     familyEnd[family] = endOffset
                 } else {
+                    if lastEnd.isEmpty {
+                        lastEnd = [Int](repeating: -1, count: slotCount)
+                        chainStart = [Int](repeating: -1, count: slotCount)
+                        chainTechniques = [Techniques](repeating: [], count: slotCount)
+                    }
                     lastEnd[s] = end
                     chainStart[s] = start
                     chainTechniques[s] = techniques

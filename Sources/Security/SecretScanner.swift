@@ -86,43 +86,66 @@ public enum SecretScanner {
 
     public static func scan(_ text: String) -> [SecurityFinding] { scan(Array(text.utf8)) }
 
+    /// Shortest provider key (an AWS key id, 20 characters); JWTs are longer still. Shorter
+    /// words, which is nearly every word of prose, skip the provider table.
+    static let shortestProviderKey = 20
+    /// Shortest value `assignedSecret` looks at.
+    static let shortestAssignedValue = 8
+
     public static func scan(_ b: [UInt8]) -> [SecurityFinding] {
-        var out: [SecurityFinding] = []
-        var covered = 0  // findings never overlap: scanning resumes after each
-        var i = 0
-        while i < b.count {
-            let c = b[i]
-            let startsToken = i == 0 || !ASCII.isWordByte(b[i - 1])
-            if c == UInt8(ascii: "-"), let f = privateKey(b, i) {
-                out.append(f); i = f.end; covered = f.end; continue
-            }
-            if c == UInt8(ascii: ":"), i + 2 < b.count, b[i + 1] == UInt8(ascii: "/"), b[i + 2] == UInt8(ascii: "/") {
-                if let f = urlCredentials(b, i, after: covered) { out.append(f); i = f.end; covered = f.end; continue }
-            }
-            if startsToken, ASCII.isWordByte(c) || c == UInt8(ascii: "+") || c == UInt8(ascii: "/") {
+        // The loop visits every byte of every prompt file on each lint, so it reads through a
+        // buffer pointer (no bounds checks) and classifies bytes by table; the checks per token
+        // below take the array.
+        let byteClass = Self.byteClass  // read once: a global's accessor per byte costs more than the test
+        return b.withUnsafeBufferPointer { u in
+            var out: [SecurityFinding] = []
+            var covered = 0  // findings never overlap: scanning resumes after each
+            var i = 0
+            let n = u.count
+            while i < n {
+                let c = u[i]
+                if c == UInt8(ascii: "-"), let f = privateKey(b, i) {
+                    out.append(f); i = f.end; covered = f.end; continue
+                }
+                if c == UInt8(ascii: ":"), i + 2 < n, u[i + 1] == UInt8(ascii: "/"), u[i + 2] == UInt8(ascii: "/") {
+                    if let f = urlCredentials(b, i, after: covered) { out.append(f); i = f.end; covered = f.end; continue }
+                }
+                let startsToken = i == 0 || byteClass[Int(u[i - 1])] & word == 0
+                guard startsToken, byteClass[Int(c)] & starter != 0 else { i += 1; continue }
                 // Provider keys and JWTs: letters, digits, `_`, `-` (and the dots of a JWT).
-                var j = i
-                while j < b.count, ASCII.isWordByte(b[j]) || b[j] == UInt8(ascii: ".") { j += 1 }
-                while j > i, b[j - 1] == UInt8(ascii: ".") { j -= 1 }
-                if let f = providerKey(b, i, j) ?? jwt(b, i, j) {
+                var w = i
+                while w < n, byteClass[Int(u[w])] & word != 0 { w += 1 }
+                var j = w
+                while j < n, byteClass[Int(u[j])] & (word | dot) != 0 { j += 1 }
+                while j > i, u[j - 1] == UInt8(ascii: ".") { j -= 1 }
+                if j - i >= shortestProviderKey, let f = providerKey(b, i, j) ?? jwt(b, i, j) {
                     out.append(f); i = f.end; covered = f.end; continue
                 }
                 // Generic secrets may use the whole base64 alphabet.
                 // Capped so that "token=token=token=…" stays linear: no generic secret is
                 // longer, and private keys and JWTs are read by their own scanners.
                 var k = i
-                while k < b.count, k - i < 256, isTokenByte(b[k]) { k += 1 }
-                if let f = awsSecret(b, i, k) ?? assignedSecret(b, i, k) {
+                while k < n, k - i < 256, byteClass[Int(u[k])] & token != 0 { k += 1 }
+                if k - i >= shortestAssignedValue, let f = awsSecret(b, i, k) ?? assignedSecret(b, i, k) {
                     out.append(f); i = f.end; covered = f.end; continue
                 }
-                var w = i
-                while w < b.count, ASCII.isWordByte(b[w]) { w += 1 }
                 i = max(w, i + 1)
-                continue
             }
-            i += 1
+            return out
         }
-        return out
+    }
+
+    // Byte classes for the scan loop: `word` = letters, digits, `_`, `-`; `token` adds the
+    // base64 alphabet's `+`, `/`, `=`; `starter` = what may begin a token (word, `+`, `/`).
+    static let word: UInt8 = 1, token: UInt8 = 2, dot: UInt8 = 4, starter: UInt8 = 8
+    static let byteClass: [UInt8] = (0..<256).map { value in
+        let c = UInt8(value)
+        var cls: UInt8 = 0
+        if ASCII.isWordByte(c) { cls |= word | starter }
+        if isTokenByte(c) { cls |= token }
+        if c == UInt8(ascii: "+") || c == UInt8(ascii: "/") { cls |= starter }
+        if c == UInt8(ascii: ".") { cls |= dot }
+        return cls
     }
 
     static func isTokenByte(_ c: UInt8) -> Bool {
@@ -270,13 +293,23 @@ public enum SecretScanner {
     }
 
     static let secretNameBytes: [[UInt8]] = secretNames.map { Array($0.utf8) }
+    /// `_api_key`, `_token`, …: a secret name inside a longer one (`github_token_value`).
+    static let underscoredSecretNameBytes: [[UInt8]] = secretNames.map { Array("_\($0)".utf8) }
     static let secretNames = ["api_key", "apikey", "api-key", "access_key", "accesskey", "secret", "token", "password", "passwd", "pwd", "auth",
                               "credential", "private_key", "privatekey", "client_secret", "bearer", "key", "signing", "session", "cookie", "pass"]
 
     /// A value assigned to a name that says secret (`api_key: "…"`, `TOKEN=…`, `Bearer …`) that
     /// is random enough to be one.
     static func assignedSecret(_ b: [UInt8], _ lo: Int, _ hi: Int) -> SecurityFinding? {
-        guard hi - lo >= 8 else { return nil }
+        guard hi - lo >= shortestAssignedValue else { return nil }
+        // Most words are neither assigned (`name: value`, `NAME=value`) nor after `Bearer`:
+        // decide that from the bytes just before the value, without finding the line.
+        var p = lo
+        while p > 0, lo - p < 200, b[p - 1] == 0x20 || b[p - 1] == UInt8(ascii: "\"") || b[p - 1] == UInt8(ascii: "'") || b[p - 1] == UInt8(ascii: "`") { p -= 1 }
+        let operatorBefore = p > 0 && (b[p - 1] == UInt8(ascii: ":") || b[p - 1] == UInt8(ascii: "=") || b[p - 1] == UInt8(ascii: ">"))
+        if !operatorBefore {
+            guard p < lo, p >= 6, zip(b[(p - 6)..<p], "bearer".utf8).allSatisfy({ ASCII.lowercased($0) == $1 }) else { return nil }
+        }
         let lineStart = lineStart(b, lo)
         // What precedes the value on its line: `name`, then `:`/`=`/`=>`/space, maybe a quote.
         var k = lo
@@ -294,10 +327,12 @@ public enum SecretScanner {
         guard nameStart < k else { return nil }
         let name = b[nameStart..<k].map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }
         let bearer = !sawOperator && name.count >= 6 && name.suffix(6).elementsEqual("bearer".utf8)
-        guard sawOperator || bearer, let keyword = secretNameBytes.first(where: { kw in
-            name.count >= kw.count && (name.suffix(kw.count).elementsEqual(kw) || name.prefix(kw.count).elementsEqual(kw)
-                || ByteSearch.find([UInt8(ascii: "_")] + kw, in: name, from: 0) != nil)
-        }).map({ String(decoding: $0, as: UTF8.self) }) else { return nil }
+        guard sawOperator || bearer, let keywordIndex = secretNameBytes.indices.first(where: { index in
+            let kw = secretNameBytes[index]
+            return name.count >= kw.count && (name.suffix(kw.count).elementsEqual(kw) || name.prefix(kw.count).elementsEqual(kw)
+                || ByteSearch.find(underscoredSecretNameBytes[index], in: name, from: 0) != nil)
+        }) else { return nil }
+        let keyword = secretNames[keywordIndex]
         let isPassword = ["password", "passwd", "pwd", "pass"].contains(keyword)
         var hi = hi
         if isPassword {

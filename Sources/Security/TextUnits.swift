@@ -122,15 +122,24 @@ enum TextUnits {
         return out
     }
 
+    static func isSingleLetter(_ u: TextUnit) -> Bool {
+        guard u.isWord else { return false }
+        var scalars = u.key.unicodeScalars.makeIterator()
+        guard let first = scalars.next(), scalars.next() == nil else { return false }
+        return first.isASCII && ASCII.isLetter(UInt8(first.value))
+    }
+
     /// "i g n o r e", "i.g.n.o.r.e", "I-G-N-O-R-E": three or more single letters in a row, with
     /// nothing but one separator between them, are read as one word.
     static func joinSplitLetters(_ units: inout [TextUnit]) {
+        // Most text has no run of single letters: leave the array alone.
+        guard units.indices.dropLast(2).contains(where: { isSingleLetter(units[$0]) }) else { return }
         var out: [TextUnit] = []
         out.reserveCapacity(units.count)
         var i = 0
         while i < units.count {
             let u = units[i]
-            guard u.isWord, u.key.unicodeScalars.count == 1, u.key.unicodeScalars.first.map({ $0.isASCII && $0.properties.isAlphabetic }) == true else {
+            guard isSingleLetter(u) else {
                 out.append(u)
                 i += 1
                 continue
@@ -146,8 +155,7 @@ enum TextUnits {
                    [".", "-", "_", "*", "/", "|", "·", "•"].contains(units[k].key) {
                     k += 1
                 }
-                guard k < units.count, units[k].isWord, units[k].key.unicodeScalars.count == 1,
-                      units[k].key.unicodeScalars.first.map({ $0.isASCII && $0.properties.isAlphabetic }) == true,
+                guard k < units.count, isSingleLetter(units[k]),
                       units[k].start - units[k - 1].end <= 1 else { break }
                 letters += units[k].key
                 skeleton += units[k].skeleton ?? units[k].key

@@ -320,14 +320,16 @@ public enum SecurityRules {
         }
         let structure = TemplateStructure(file: file)
         out += structure.diagnostics
-        for value in sampleValues(file) {
-            let place = "`\(value.path)` in \(value.origin)"
+        let values = sampleValues(file)
+        for value in values.values {
             var findings = PIIScanner.scan(value.text)
             if value.untrusted {
                 findings += InjectionScanner.scan(value.text, fenceClosers: structure.closers[value.variable] ?? [])
                 findings += HiddenCharacters.invisible(value.text)
             }
             guard !findings.isEmpty else { continue }
+            // Places and source maps are built for the few values with findings only.
+            let place = "`\(values.path(of: value))` in \(value.origin)"
             let map = ScalarSourceMap(node: value.node, in: bytes)
             for f in findings {
                 let (message, help) = message(f, where: place)
@@ -339,53 +341,88 @@ public enum SecurityRules {
 
     struct ScannedValue {
         let variable: String
-        let path: String
+        /// Index into `ScannedValues.steps`: the last step of the value's path.
+        let pathStep: Int
         let origin: String
         let text: String
         let node: YAMLNode
         let untrusted: Bool
     }
 
+    /// The values to scan, with their paths (`documents[2].text`) kept as steps that share
+    /// their parents: a file has many values and few findings, so the path text is only made
+    /// for a finding.
+    struct ScannedValues {
+        enum Step {
+            case key(String)
+            case index(Int)
+        }
+        var values: [ScannedValue] = []
+        var steps: [(parent: Int, step: Step)] = []
+
+        func path(of value: ScannedValue) -> String {
+            var parts: [Step] = []
+            var at = value.pathStep
+            while at >= 0 {
+                parts.append(steps[at].step)
+                at = steps[at].parent
+            }
+            var out = ""
+            for part in parts.reversed() {
+                switch part {
+                case .key(let k): out += out.isEmpty ? k : ".\(k)"
+                case .index(let i): out += "[\(i)]"
+                }
+            }
+            return out
+        }
+    }
+
     /// Every string in samples and tests, with whether its declaration is untrusted (a value
     /// inside an untrusted object or array is untrusted too).
-    static func sampleValues(_ file: ParsedFile) -> [ScannedValue] {
-        var out: [ScannedValue] = []
+    static func sampleValues(_ file: ParsedFile) -> ScannedValues {
+        var out = ScannedValues()
         let prompt = file.prompt
-        func visit(_ node: YAMLNode, schema: VariableSchema?, untrusted: Bool, variable: String, path: String, origin: String, depth: Int) {
-            guard depth < 64, out.count < 10_000 else { return }
+        func visit(_ node: YAMLNode, schema: VariableSchema?, untrusted: Bool, variable: String, step: Int, origin: String, depth: Int) {
+            guard depth < 64, out.values.count < 10_000 else { return }
             let isUntrusted = untrusted || (schema?.untrusted ?? false)
             switch node.kind {
             case .scalar(let s):
                 if !s.value.isEmpty {
-                    out.append(ScannedValue(variable: variable, path: path, origin: origin, text: s.value, node: node, untrusted: isUntrusted))
+                    out.values.append(ScannedValue(variable: variable, pathStep: step, origin: origin, text: s.value, node: node, untrusted: isUntrusted))
                 }
             case .sequence(let items):
                 for (i, item) in items.enumerated() {
-                    visit(item, schema: schema?.items?.value, untrusted: isUntrusted, variable: variable, path: "\(path)[\(i)]", origin: origin, depth: depth + 1)
+                    out.steps.append((step, .index(i)))
+                    visit(item, schema: schema?.items?.value, untrusted: isUntrusted, variable: variable, step: out.steps.count - 1, origin: origin, depth: depth + 1)
                 }
             case .mapping(let pairs):
                 for pair in pairs {
                     let key = pair.key.scalar?.value ?? "?"
-                    visit(pair.value, schema: schema?.property(key), untrusted: isUntrusted, variable: variable, path: "\(path).\(key)", origin: origin, depth: depth + 1)
+                    out.steps.append((step, .key(key)))
+                    visit(pair.value, schema: schema?.property(key), untrusted: isUntrusted, variable: variable, step: out.steps.count - 1, origin: origin, depth: depth + 1)
                 }
             default:
                 break
             }
         }
         for sample in prompt.samples {
+            let origin = "the sample `\(sample.name.value)`"
             for (key, node) in sample.values {
                 let decl = prompt.variable(key.value)
-                visit(node, schema: decl?.schema, untrusted: false, variable: key.value, path: key.value, origin: "the sample `\(sample.name.value)`", depth: 0)
+                out.steps.append((-1, .key(key.value)))
+                visit(node, schema: decl?.schema, untrusted: false, variable: key.value, step: out.steps.count - 1, origin: origin, depth: 0)
             }
         }
         // Test cases (`tests:` items with `vars:`), the evaluation format's inputs.
         for (i, test) in (prompt.tests?.sequence ?? []).enumerated() {
             guard let vars = test["vars"]?.mapping else { continue }
-            let name = test["name"]?.scalar?.value ?? "#\(i + 1)"
+            let origin = "the test `\(test["name"]?.scalar?.value ?? "#\(i + 1)")`"
             for pair in vars {
                 guard let key = pair.key.scalar?.value else { continue }
                 let decl = prompt.variable(key)
-                visit(pair.value, schema: decl?.schema, untrusted: false, variable: key, path: key, origin: "the test `\(name)`", depth: 0)
+                out.steps.append((-1, .key(key)))
+                visit(pair.value, schema: decl?.schema, untrusted: false, variable: key, step: out.steps.count - 1, origin: origin, depth: 0)
             }
         }
         return out
@@ -407,15 +444,18 @@ struct TemplateStructure {
 
     init(file: ParsedFile) {
         let prompt = file.prompt
-        guard prompt.variables.contains(where: { Self.containsUntrusted($0.schema) }) else { return }
+        // Only variables with something untrusted in their schema need resolving; the rest of a
+        // template's names are passed over with one set lookup.
+        let untrustedRoots = Set(prompt.variables.filter { Self.containsUntrusted($0.schema) }.map(\.name.value))
+        guard !untrustedRoots.isEmpty else { return }
         var uses: [Use] = []
         for (t, parsed) in file.templates.enumerated() {
-            collect(parsed.template.nodes, prompt: prompt, untrustedSection: nil, templateIndex: t, into: &uses)
+            collect(parsed.template.nodes, prompt: prompt, untrustedRoots: untrustedRoots, untrustedSection: nil, templateIndex: t, into: &uses)
         }
         var reportedUnfenced: Set<String> = []
         for use in uses {
             let parsed = file.templates[use.templateIndex]
-            let fileRange = parsed.source.fileRange(use.range)
+            var fileRange: TextRange { parsed.source.fileRange(use.range) }
             if parsed.role == "system" {
                 diagnostics.append(Diagnostic(SecurityRules.untrustedInSystemMessage,
                                               "the untrusted variable `\(use.variable)` is interpolated into the system message",
@@ -465,8 +505,8 @@ struct TemplateStructure {
     }
 
     /// The schema a dotted name resolves to, and whether anything on the way is untrusted.
-    static func isUntrusted(_ parts: [Substring], prompt: PromptFile) -> String? {
-        guard let first = parts.first, let decl = prompt.variable(String(first)) else { return nil }
+    static func isUntrusted(_ parts: [Substring], prompt: PromptFile, untrustedRoots: Set<String>) -> String? {
+        guard let first = parts.first, untrustedRoots.contains(String(first)), let decl = prompt.variable(String(first)) else { return nil }
         var schema: VariableSchema? = decl.schema
         var untrusted = decl.schema.untrusted
         for part in parts.dropFirst() {
@@ -476,18 +516,21 @@ struct TemplateStructure {
         return untrusted ? String(first) : nil
     }
 
-    func collect(_ nodes: [Node], prompt: PromptFile, untrustedSection: String?, templateIndex: Int, into uses: inout [Use]) {
+    func collect(_ nodes: [Node], prompt: PromptFile, untrustedRoots: Set<String>, untrustedSection: String?, templateIndex: Int, into uses: inout [Use]) {
         for node in nodes {
             switch node {
             case .variable(let v):
-                if let name = Self.isUntrusted(v.name.parts, prompt: prompt) ?? (v.name.parts.isEmpty || prompt.variable(String(v.name.parts[0])) == nil ? untrustedSection : nil) {
+                if let name = Self.isUntrusted(v.name.parts, prompt: prompt, untrustedRoots: untrustedRoots) {
                     uses.append(Use(variable: name, templateIndex: templateIndex, range: v.range))
+                } else if let section = untrustedSection, v.name.parts.isEmpty || prompt.variable(String(v.name.parts[0])) == nil {
+                    // A field of the untrusted section's items (`{{text}}` inside `{{#documents}}`).
+                    uses.append(Use(variable: section, templateIndex: templateIndex, range: v.range))
                 }
             case .section(let s):
-                let inner = s.inverted ? untrustedSection : (Self.isUntrusted(s.name.parts, prompt: prompt) ?? untrustedSection)
-                collect(s.children, prompt: prompt, untrustedSection: inner, templateIndex: templateIndex, into: &uses)
+                let inner = s.inverted ? untrustedSection : (Self.isUntrusted(s.name.parts, prompt: prompt, untrustedRoots: untrustedRoots) ?? untrustedSection)
+                collect(s.children, prompt: prompt, untrustedRoots: untrustedRoots, untrustedSection: inner, templateIndex: templateIndex, into: &uses)
             case .block(let b):
-                collect(b.children, prompt: prompt, untrustedSection: untrustedSection, templateIndex: templateIndex, into: &uses)
+                collect(b.children, prompt: prompt, untrustedRoots: untrustedRoots, untrustedSection: untrustedSection, templateIndex: templateIndex, into: &uses)
             default:
                 break
             }
@@ -495,13 +538,14 @@ struct TemplateStructure {
     }
 
     /// The closing delimiter that fences the tag at `range`, or nil when it is not fenced.
+    /// Reads the template in place: it runs for every untrusted use in every file linted.
     static func fence(_ t: [UInt8], _ range: TextRange) -> String? {
-        let prefix = Array(t[..<min(range.start, t.count)])
-        let suffix = Array(t[min(range.end, t.count)...])
+        let prefix = t[..<min(range.start, t.count)]
+        let suffix = t[min(range.end, t.count)...]
         // XML-style: the innermost element open at the tag, closed after it.
         var stack: [String] = []
-        var i = 0
-        while i < prefix.count {
+        var i = prefix.startIndex
+        while i < prefix.endIndex {
             if prefix[i] == UInt8(ascii: "<"), let (name, closing, end) = xmlTag(prefix, i) {
                 if closing {
                     if let k = stack.lastIndex(of: name) { stack.removeSubrange(k...) }
@@ -515,12 +559,10 @@ struct TemplateStructure {
         }
         if let open = stack.last {
             let closer = "</\(open)>"
-            if ByteSearch.find(Array(closer.utf8), in: suffix, from: 0) != nil { return closer }
+            if ByteSearch.find(Array(closer.utf8), in: t, from: suffix.startIndex) != nil { return closer }
         }
         // Fence lines: the nearest non-blank line before and after are fence or marker lines.
-        let before = lastLine(prefix)
-        let afterLine = firstLine(suffix)
-        if let b = before, let a = afterLine, isFenceLine(b), isFenceLine(a) { return a }
+        if let b = lastLine(prefix), let a = firstLine(suffix), isFenceLine(b), isFenceLine(a) { return a }
         // Quotes around the tag on its line.
         let pairs: [(String, String)] = [("\"", "\""), ("'", "'"), ("“", "”"), ("«", "»"), ("`", "`"), ("「", "」"), ("‘", "’"), ("(", ")"), ("[", "]")]
         let left = String(decoding: prefix.suffix(8), as: UTF8.self)
@@ -534,33 +576,52 @@ struct TemplateStructure {
             || c == UInt8(ascii: ":") || c == UInt8(ascii: ".")
     }
 
-    static func xmlTag(_ b: [UInt8], _ i: Int) -> (String, Bool, Int)? {
+    /// The XML tag starting at `i` (`<name …>` or `</name>`): its name, whether it closes, and
+    /// the index after it. Never reads past the slice's end.
+    static func xmlTag(_ b: ArraySlice<UInt8>, _ i: Int) -> (String, Bool, Int)? {
         var j = i + 1
         var closing = false
-        if j < b.count, b[j] == UInt8(ascii: "/") { closing = true; j += 1 }
+        if j < b.endIndex, b[j] == UInt8(ascii: "/") { closing = true; j += 1 }
         let start = j
-        while j < b.count, j - start < 64, Self.isTagNameByte(b[j]) { j += 1 }
+        while j < b.endIndex, j - start < 64, Self.isTagNameByte(b[j]) { j += 1 }
         guard j > start, let first = b[start...].first, (first >= 0x41 && first <= 0x5A) || (first >= 0x61 && first <= 0x7A) else { return nil }
         let name = String(decoding: b[start..<j], as: UTF8.self)
-        while j < b.count, b[j] != UInt8(ascii: ">"), b[j] != 0x0A, j - start < 256 { j += 1 }
-        guard j < b.count, b[j] == UInt8(ascii: ">") else { return nil }
-        if !closing, j > 0, b[j - 1] == UInt8(ascii: "/") { return nil }  // self-closing
+        while j < b.endIndex, b[j] != UInt8(ascii: ">"), b[j] != 0x0A, j - start < 256 { j += 1 }
+        guard j < b.endIndex, b[j] == UInt8(ascii: ">") else { return nil }
+        if !closing, j > b.startIndex, b[j - 1] == UInt8(ascii: "/") { return nil }  // self-closing
         return (name, closing, j + 1)
     }
 
-    /// The text before `prefix`'s end on the tag's line, or the last non-blank line above.
-    static func lastLine(_ prefix: [UInt8]) -> String? {
-        let text = String(decoding: prefix, as: UTF8.self)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        if let current = lines.last, !current.trimmingSpaces.isEmpty { return current.trimmingSpaces }
-        return lines.dropLast().last { !$0.trimmingSpaces.isEmpty }?.trimmingSpaces
+    static func isBlank(_ line: ArraySlice<UInt8>) -> Bool {
+        line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
     }
 
-    static func firstLine(_ suffix: [UInt8]) -> String? {
-        let text = String(decoding: suffix.prefix(4096), as: UTF8.self)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        if let current = lines.first, !current.trimmingSpaces.isEmpty { return current.trimmingSpaces }
-        return lines.dropFirst().first { !$0.trimmingSpaces.isEmpty }?.trimmingSpaces
+    /// The text before `prefix`'s end on the tag's line, or the last non-blank line above.
+    static func lastLine(_ prefix: ArraySlice<UInt8>) -> String? {
+        var end = prefix.endIndex
+        while end > prefix.startIndex {
+            var start = end
+            while start > prefix.startIndex, prefix[start - 1] != 0x0A { start -= 1 }
+            let line = prefix[start..<end]
+            if !isBlank(line) { return String(decoding: line, as: UTF8.self)[...].trimmingSpaces }
+            end = start - 1
+        }
+        return nil
+    }
+
+    /// The text after `suffix`'s start on the tag's line, or the first non-blank line below
+    /// (within 4 KB).
+    static func firstLine(_ suffix: ArraySlice<UInt8>) -> String? {
+        let limit = min(suffix.endIndex, suffix.startIndex + 4096)
+        var start = suffix.startIndex
+        while start < limit {
+            var end = start
+            while end < limit, suffix[end] != 0x0A { end += 1 }
+            let line = suffix[start..<end]
+            if !isBlank(line) { return String(decoding: line, as: UTF8.self)[...].trimmingSpaces }
+            start = end + 1
+        }
+        return nil
     }
 
     /// ```` ``` ````, `"""`, `'''`, `~~~`, `<<<`, `>>>`, `---`, `===`, `###` lines, and marker

@@ -133,15 +133,19 @@ let withoutSecurity: Configuration = {
     return c
 }()
 
-/// Median microseconds of `body` over `runs` warm runs.
-func medianMicros(_ runs: Int = 2000, _ body: () -> Void) -> Double {
-    var samples: [Double] = []
+/// Median microseconds of each body over `runs` warm rounds. The bodies take turns within each
+/// round, so a neighbour's load on this shared machine falls on all of them alike and their
+/// ratios stay fair.
+func interleavedMedianMicros(runs: Int = 2000, _ bodies: [() -> Void]) -> [Double] {
+    var samples = [[Double]](repeating: [], count: bodies.count)
     for _ in 0..<runs {
-        let t = now()
-        body()
-        samples.append(now() - t)
+        for (k, body) in bodies.enumerated() {
+            let t = now()
+            body()
+            samples[k].append(now() - t)
+        }
     }
-    return samples.sorted()[runs / 2] * 1e6
+    return samples.map { $0.sorted()[runs / 2] * 1e6 }
 }
 
 /// `--scanners`: what each security scanner costs on one typical file, next to parse and the
@@ -152,16 +156,18 @@ if options.scannersOnly {
     let workspace = Workspace(files: [ParsedFile.parse(file), ParsedFile.parse(policyFile)])
     let question = "How do I rotate my API keys without downtime?"
     var sink = 0
-    let rows: [(String, Double)] = [
-        ("parse", medianMicros { sink &+= ParsedFile.parse(file).bytes.count }),
-        ("lint without security", medianMicros { sink &+= Linter.lint(workspace.files[0], in: workspace, configuration: withoutSecurity).count }),
-        ("lint with security", medianMicros { sink &+= Linter.lint(workspace.files[0], in: workspace).count }),
-        ("SecretScanner, whole file", medianMicros { sink &+= SecretScanner.scan(file.bytes).count }),
-        ("HiddenCharacters.tags, whole file", medianMicros { sink &+= HiddenCharacters.tags(file.bytes).count }),
-        ("InjectionScanner, the question", medianMicros { sink &+= InjectionScanner.scan(question).count }),
-        ("PIIScanner, the question", medianMicros { sink &+= PIIScanner.scan(question).count }),
+    let rows: [(String, () -> Void)] = [
+        ("parse", { sink &+= ParsedFile.parse(file).bytes.count }),
+        ("lint without security", { sink &+= Linter.lint(workspace.files[0], in: workspace, configuration: withoutSecurity).count }),
+        ("lint with security", { sink &+= Linter.lint(workspace.files[0], in: workspace).count }),
+        ("SecretScanner, whole file", { sink &+= SecretScanner.scan(file.bytes).count }),
+        ("HiddenCharacters.tags, whole file", { sink &+= HiddenCharacters.tags(file.bytes).count }),
+        ("InjectionScanner, the question", { sink &+= InjectionScanner.scan(question).count }),
+        ("PIIScanner, the question", { sink &+= PIIScanner.scan(question).count }),
     ]
-    for (name, micros) in rows { print(name.padding(toLength: 36, withPad: " ", startingAt: 0) + String(format: "%8.1f µs", micros)) }
+    let micros = interleavedMedianMicros(rows.map(\.1))
+    for (row, value) in zip(rows, micros) { print(row.0.padding(toLength: 36, withPad: " ", startingAt: 0) + String(format: "%8.1f µs", value)) }
+    print(String(format: "security adds %.1f%% to parse + lint", (micros[2] - micros[1]) / (micros[0] + micros[1]) * 100))
     print("(\(sink))")
     exit(0)
 }
@@ -181,17 +187,16 @@ func lintAll(parallel: Bool, configuration: Configuration = Configuration()) -> 
 }
 
 _ = lintAll(parallel: true)  // warm-up
-var best1 = Double.infinity, bestN = Double.infinity
+var best1 = Double.infinity, bestN = Double.infinity, bestPlain = Double.infinity
 var diagnostics = 0
 for _ in 0..<3 {
+    bestPlain = min(bestPlain, lintAll(parallel: true, configuration: withoutSecurity).seconds)
     let one = lintAll(parallel: false)
     best1 = min(best1, one.seconds)
     let all = lintAll(parallel: true)
     bestN = min(bestN, all.seconds)
     diagnostics = all.diagnostics
 }
-var bestPlain = Double.infinity
-for _ in 0..<3 { bestPlain = min(bestPlain, lintAll(parallel: true, configuration: withoutSecurity).seconds) }
 let n = Double(sources.count)
 print(String(format: "in-memory, all cores, security rules off: %7.0f files/s; with them: %.0f files/s; overhead %.1f%%",
              n / bestPlain, n / bestN, (bestN / bestPlain - 1) * 100))
@@ -203,22 +208,13 @@ print("diagnostics found: \(diagnostics) (expected \(expected): a misspelled fie
 // Per-file latency of one typical file (single thread, warm), with and without the security rules.
 let typical = sources[1]
 let typicalWorkspace = Workspace(files: [ParsedFile.parse(typical), ParsedFile.parse(sources.last!)])
-func latencies(_ configuration: Configuration) -> [Double] {
-    var samples: [Double] = []
-    for _ in 0..<2000 {
-        let t = now()
-        let parsed = ParsedFile.parse(typical)
-        _ = Linter.lint(parsed, in: typicalWorkspace, configuration: configuration)
-        samples.append(now() - t)
-    }
-    return samples.sorted()
-}
-let samples = latencies(Configuration())
-print(String(format: "per file (%d bytes): median %.1f µs, p95 %.1f µs", typical.bytes.count,
-             samples[samples.count / 2] * 1e6, samples[samples.count * 95 / 100] * 1e6))
-let plainSamples = latencies(withoutSecurity)
-print(String(format: "per file without security rules: median %.1f µs (security adds %.1f%%)", plainSamples[plainSamples.count / 2] * 1e6,
-             (samples[samples.count / 2] / plainSamples[plainSamples.count / 2] - 1) * 100))
+// Interleaved, so that both sides see the same machine.
+let perFile = interleavedMedianMicros([
+    { _ = Linter.lint(ParsedFile.parse(typical), in: typicalWorkspace) },
+    { _ = Linter.lint(ParsedFile.parse(typical), in: typicalWorkspace, configuration: withoutSecurity) },
+])
+print(String(format: "per file (%d bytes, parse + lint): median %.1f µs; without security rules %.1f µs (security adds %.1f%%)",
+             typical.bytes.count, perFile[0], perFile[1], (perFile[0] / perFile[1] - 1) * 100))
 
 if let cli = options.cli {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("promptkit-bench-\(getpid())")

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Characters a reader cannot see but a model reads: zero-width and bidirectional controls (in
 /// untrusted values) and Unicode tag characters (anywhere: they spell ASCII invisibly).
 public enum HiddenCharacters {
@@ -96,12 +102,15 @@ public enum HiddenCharacters {
     /// is not reported.
     public static func tags(_ bytes: [UInt8]) -> [SecurityFinding] {
         var out: [SecurityFinding] = []
-        var previous: UInt32 = 0
         var i = 0
-        while i < bytes.count {
-            guard let (v, width) = decode(bytes, i) else { i += 1; continue }
-            guard (0xE0000...0xE007F).contains(v) else { previous = v; i += width; continue }
+        // Runs over every byte of every file: jump between 0xF3 bytes, the lead byte of every
+        // tag character (F3 A0 80 80 – F3 A0 81 BF), with memchr.
+        while let lead = nextLeadF3(bytes, from: i) {
+            i = lead
+            guard let (v, width) = decode(bytes, i), (0xE0000...0xE007F).contains(v) else { i += 1; continue }
             let start = i
+            // 🏴 U+1F3F4 (F0 9F 8F B4) right before the run begins a flag's tag sequence.
+            let afterBlackFlag = start >= 4 && bytes[(start - 4)..<start].elementsEqual([0xF0, 0x9F, 0x8F, 0xB4])
             var hidden = ""
             var spelled: [UInt32] = []
             var j = i
@@ -110,7 +119,7 @@ public enum HiddenCharacters {
                 if t >= 0xE0020, t <= 0xE007E, let s = Unicode.Scalar(t - 0xE0000) { hidden.unicodeScalars.append(s) }
                 j += w
             }
-            let isFlag = previous == 0x1F3F4 && spelled.last == 0xE007F && spelled.count >= 3 && spelled.count <= 8
+            let isFlag = afterBlackFlag && spelled.last == 0xE007F && spelled.count >= 3 && spelled.count <= 8
                 && spelled.dropLast().allSatisfy { (0xE0061...0xE007A).contains($0) || (0xE0030...0xE0039).contains($0) }
             if !isFlag {
                 out.append(SecurityFinding(kind: .tagCharacters, start: start, end: j,
@@ -118,10 +127,17 @@ public enum HiddenCharacters {
                                            detail: "\(spelled.count) invisible tag character\(spelled.count == 1 ? "" : "s")"))
                 if out.count >= 20 { break }
             }
-            previous = 0
             i = j
         }
         return out
+    }
+
+    static func nextLeadF3(_ bytes: [UInt8], from: Int) -> Int? {
+        guard from < bytes.count else { return nil }
+        return bytes.withUnsafeBufferPointer { buffer -> Int? in
+            guard let base = buffer.baseAddress, let hit = memchr(base + from, 0xF3, buffer.count - from) else { return nil }
+            return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+        }
     }
 
     /// One UTF-8 scalar at `i` (nil for a malformed byte).

@@ -105,7 +105,7 @@ final class PhraseMatcher: Sendable {
     private let byWord: [String: [Entry]]
     /// Prefix atoms by their first character, so a word is checked against the few prefixes
     /// that could match it rather than sliced at every prefix length.
-    private let prefixesByHead: [Character: [(prefix: String, entries: [Entry])]]
+    private let prefixesByHead: [UInt8: [(prefix: String, entries: [Entry])]]
     /// Every word any pattern uses (all atoms, not only first ones).
     private let vocabulary: Set<String>
     private let bySkeleton: [String: String]
@@ -155,9 +155,9 @@ final class PhraseMatcher: Sendable {
             }
         }
         self.byWord = byWord
-        var heads: [Character: [(prefix: String, entries: [Entry])]] = [:]
+        var heads: [UInt8: [(prefix: String, entries: [Entry])]] = [:]
         for (prefix, entries) in byPrefix {
-            guard let h = prefix.first else { continue }
+            guard let h = prefix.utf8.first else { continue }
             heads[h, default: []].append((prefix, entries))
         }
         self.prefixesByHead = heads
@@ -177,13 +177,12 @@ final class PhraseMatcher: Sendable {
     /// First letter, last letter and the sorted middle: typoglycemia keeps the ends and shuffles
     /// the rest ("ignroe", "isntructions").
     static func scrambleKey(_ w: String) -> String? {
-        let scalars = Array(w.unicodeScalars)
-        guard scalars.count >= 5, scalars.allSatisfy({ $0.isASCII && ASCII.isLetter(UInt8($0.value)) }) else { return nil }
-        var middle = scalars[1..<(scalars.count - 1)].map(\.value)
-        middle.sort()
-        var key = String(scalars[0]) + String(scalars[scalars.count - 1]) + ":"
-        for m in middle { key.unicodeScalars.append(Unicode.Scalar(m) ?? " ") }
-        return key
+        var bytes = Array(w.utf8)
+        guard bytes.count >= 5, bytes.allSatisfy(ASCII.isLetter) else { return nil }
+        bytes[1..<(bytes.count - 1)].sort()
+        let last = bytes.removeLast()
+        bytes.insert(contentsOf: [last, UInt8(ascii: ":")], at: 1)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Resolves each word to the phrase word it spells, with the techniques that took.
@@ -210,16 +209,22 @@ final class PhraseMatcher: Sendable {
         return out
     }
 
+    /// Prefix test on UTF-8 bytes: keys are normalised already, so the grapheme-aware
+    /// `hasPrefix` would only cost more.
+    static func startsWith(_ key: String, _ prefix: String) -> Bool {
+        key.utf8.starts(with: prefix.utf8)
+    }
+
     private func hasPrefix(_ key: String) -> Bool {
-        guard let h = key.first, let candidates = prefixesByHead[h] else { return false }
-        return candidates.contains { key.hasPrefix($0.prefix) }
+        guard let h = key.utf8.first, let candidates = prefixesByHead[h] else { return false }
+        return candidates.contains { Self.startsWith(key, $0.prefix) }
     }
 
     private func atomMatches(_ atom: PhrasePattern.Atom, _ key: String, _ unit: TextUnit) -> Bool {
         switch atom {
         case .word(let w): key == w
         case .uppercase(let w): key == w && unit.isUppercase
-        case .prefix(let w): key.hasPrefix(w)
+        case .prefix(let w): Self.startsWith(key, w)
         }
     }
 
@@ -241,10 +246,16 @@ final class PhraseMatcher: Sendable {
             hits.removeAll(keepingCapacity: true)
             let key = resolved[p].key
             var candidates: [Entry] = byWord[key] ?? []
-            if units[p].isWord, let h = key.first, let heads = prefixesByHead[h] {
-                for (prefix, entries) in heads where key.hasPrefix(prefix) { candidates += entries }
+            if units[p].isWord, let h = key.utf8.first, let heads = prefixesByHead[h] {
+                for (prefix, entries) in heads where Self.startsWith(key, prefix) { candidates += entries }
             }
             for entry in candidates {
+                // A later slot only continues a chain: with none open in the slot before it,
+                // the word's atoms need no reading. Common words ("your", "the") sit in many
+                // patterns' later slots.
+                if entry.slot > 0 {
+                    guard !lastEnd.isEmpty, lastEnd[slotBase[entry.pattern] + entry.slot - 1] >= 0 else { continue }
+                }
                 var ok = true
                 var techniques: Techniques = []
                 for (i, atom) in entry.atoms.enumerated() {

@@ -124,7 +124,7 @@ public enum SecretScanner {
                 // Generic secrets may use the whole base64 alphabet.
                 // Capped so that "token=token=token=…" stays linear: no generic secret is
                 // longer, and private keys and JWTs are read by their own scanners.
-                var k = i
+                var k = min(w, i + 256)  // word bytes are token bytes: no need to read them again
                 while k < n, k - i < 256, byteClass[Int(u[k])] & token != 0 { k += 1 }
                 if k - i >= shortestAssignedValue, let f = awsSecret(b, i, k) ?? assignedSecret(b, i, k) {
                     out.append(f); i = f.end; covered = f.end; continue

@@ -177,8 +177,12 @@ enum TextUnits {
 
 /// Reads one word: its normalised key and its look-alike/leetspeak skeleton.
 struct WordBuilder {
-    var key = ""
-    var skeleton = ""
+    // UTF-8 bytes, made into Strings once per word in `finish` (the skeleton only when it is
+    // worth reading): appending Characters to a String cost more than the rest of the scan.
+    // Kept with their capacity from word to word.
+    var key: [UInt8] = []
+    var skeletonBytes: [UInt8] = []
+    var skeleton: String { String(decoding: skeletonBytes, as: UTF8.self) }
     var start = -1
     var end = -1
     var sawInvisible = false
@@ -215,15 +219,12 @@ struct WordBuilder {
             if scalar.properties.isUppercase { uppercase += 1 }
             letters += base.count
             latinLetters += base.count
-            key += base
-            skeleton += base
+            append(base)
             return
         }
         if let arabic = Characters.arabicFold(v) {
             if arabic != 0 {
-                let s = Character(Unicode.Scalar(arabic) ?? scalar)
-                key.append(s)
-                skeleton.append(s)
+                append(String(Unicode.Scalar(arabic) ?? scalar))
                 letters += 1
                 otherScriptLetters += 1
             }
@@ -233,35 +234,39 @@ struct WordBuilder {
         let lower: String = props.changesWhenLowercased ? props.lowercaseMapping : String(Character(scalar))
         if props.isUppercase { uppercase += 1 }
         if props.isAlphabetic { letters += 1 }
-        key += lower
+        append(lower, skeleton: false)
         if let latin = lower.unicodeScalars.first.flatMap({ Characters.confusable($0.value) }) {
             confusableLetters += 1
             otherScriptLetters += 1
-            skeleton.append(latin)
+            skeletonBytes.append(contentsOf: String(latin).utf8)
         } else {
             if props.isAlphabetic { otherScriptLetters += 1 }
-            skeleton += lower
+            skeletonBytes.append(contentsOf: lower.utf8)
         }
     }
 
     private mutating func appendASCII(_ c: UInt8) {
-        let ch = Character(Unicode.Scalar(c))
-        key.append(ch)
+        key.append(c)
         switch c {
         case 0x61...0x7A:
             letters += 1
             latinLetters += 1
-            skeleton.append(c == 0x6C ? "i" : ch)  // l and 1 and | all read as i in skeletons
+            skeletonBytes.append(c == 0x6C ? UInt8(ascii: "i") : c)  // l and 1 and | all read as i in skeletons
         case 0x30...0x39, 0x40, 0x24:
             if let mapped = Characters.leet(c) {
                 leetSymbols += 1
-                skeleton.append(mapped)
+                skeletonBytes.append(contentsOf: String(mapped).utf8)
             } else {
-                skeleton.append(ch)
+                skeletonBytes.append(c)
             }
         default:
-            skeleton.append(ch)
+            skeletonBytes.append(c)
         }
+    }
+
+    private mutating func append(_ s: String, skeleton: Bool = true) {
+        key.append(contentsOf: s.utf8)
+        if skeleton { skeletonBytes.append(contentsOf: s.utf8) }
     }
 
     /// A word's skeleton whether or not it mixes scripts: what lexicon words are indexed under.
@@ -275,9 +280,17 @@ struct WordBuilder {
         return b.skeleton
     }
 
+    mutating func reset() {
+        key.removeAll(keepingCapacity: true)
+        skeletonBytes.removeAll(keepingCapacity: true)
+        start = -1; end = -1
+        sawInvisible = false; sawStylized = false
+        latinLetters = 0; otherScriptLetters = 0; confusableLetters = 0; leetSymbols = 0; letters = 0; uppercase = 0
+    }
+
     /// The finished unit, and a fresh builder.
     mutating func finish() -> TextUnit? {
-        defer { self = WordBuilder() }
+        defer { reset() }
         guard start >= 0, !key.isEmpty else { return nil }
         var techniques: Techniques = []
         if sawInvisible { techniques.insert(.invisibleCharacters) }
@@ -288,7 +301,7 @@ struct WordBuilder {
         let mixedScript = latinLetters > 0 && confusableLetters > 0
         let leet = leetSymbols > 0 && latinLetters >= 2
         let skel: String? = (mixedScript || leet) ? skeleton : nil
-        return TextUnit(key: key, skeleton: skel, start: start, end: end, isWord: true, isBoundary: false,
+        return TextUnit(key: String(decoding: key, as: UTF8.self), skeleton: skel, start: start, end: end, isWord: true, isBoundary: false,
                         techniques: techniques, isUppercase: letters >= 2 && uppercase == letters)
     }
 }

@@ -27,23 +27,51 @@ struct PhrasePattern: Sendable {
         case uppercase(String)
     }
 
+    /// Only keeps the text: the lexicon's patterns are compiled together by `PhraseMatcher`,
+    /// which shares one cache of alternatives between them (the vocabularies repeat).
     init(_ family: PhraseFamily, _ source: String) {
         self.family = family
         self.source = source
+        self.slots = []
+        self.gaps = []
+    }
+
+    private init(family: PhraseFamily, source: String, slots: [[[Atom]]], gaps: [Int]) {
+        self.family = family
+        self.source = source
+        self.slots = slots
+        self.gaps = gaps
+    }
+
+    /// The pattern with its slots read from the text. Split on bytes: the text is ASCII
+    /// syntax around words, and `String.split` would find grapheme boundaries in ~100 KB.
+    func compiled(cache: inout [Substring: [Atom]]) -> PhrasePattern {
         var slots: [[[Atom]]] = []
         var gaps: [Int] = []
         var pendingGap = 0
-        for token in source.split(separator: " ") {
-            if token.hasPrefix("~"), let n = Int(token.dropFirst()) {
+        for tokenBytes in source.utf8.split(separator: UInt8(ascii: " ")) {
+            let token = Substring(tokenBytes)
+            if tokenBytes.first == UInt8(ascii: "~"), let n = Int(token.dropFirst()) {
                 pendingGap = n
                 continue
             }
             if !slots.isEmpty { gaps.append(pendingGap) }
             pendingGap = 0
-            slots.append(token.split(separator: "|").map { Self.atoms(String($0)) }.filter { !$0.isEmpty })
+            var slot: [[Atom]] = []
+            for alternativeBytes in tokenBytes.split(separator: UInt8(ascii: "|")) {
+                let alternative = Substring(alternativeBytes)
+                let atoms: [Atom]
+                if let known = cache[alternative] {
+                    atoms = known
+                } else {
+                    atoms = Self.atoms(String(alternative))
+                    cache[alternative] = atoms
+                }
+                if !atoms.isEmpty { slot.append(atoms) }
+            }
+            slots.append(slot)
         }
-        self.slots = slots
-        self.gaps = gaps
+        return PhrasePattern(family: family, source: source, slots: slots, gaps: gaps)
     }
 
     static func atoms(_ alternative: String) -> [Atom] {
@@ -53,8 +81,16 @@ struct PhrasePattern: Sendable {
         var uppercaseOnly = false
         if text.hasSuffix("*") { prefix = true; text.removeLast() }
         if text.count > 1, text.hasSuffix("!") { uppercaseOnly = true; text.removeLast() }
-        let units = TextUnits.units(text.replacingUnderscores()).filter { $0.key != TextUnit.sentenceStart }
-        var atoms: [Atom] = units.map { .word($0.key) }
+        var atoms: [Atom]
+        let words = text.utf8.split(separator: UInt8(ascii: "_"))
+        if !words.isEmpty, words.allSatisfy({ $0.allSatisfy(ASCII.isLower) }) {
+            // Plain lowercase ASCII words (most of the lexicon's ~3,900 alternatives) are their
+            // own keys: reading them as text would give the same, at a cost every lint run pays.
+            atoms = words.map { .word(String(decoding: $0, as: UTF8.self)) }
+        } else {
+            let units = TextUnits.units(text.replacingUnderscores()).filter { $0.key != TextUnit.sentenceStart }
+            atoms = units.map { .word($0.key) }
+        }
         if prefix, case .word(let last)? = atoms.last { atoms[atoms.count - 1] = .prefix(last) }
         if uppercaseOnly, case .word(let last)? = atoms.last { atoms[atoms.count - 1] = .uppercase(last) }
         return atoms
@@ -89,6 +125,21 @@ struct PhraseMatch: Sendable {
 final class PhraseMatcher: Sendable {
     let patterns: [PhrasePattern]
 
+    /// The latest chain that reached a slot: where it ended and began (unit indices) and the
+    /// techniques its words needed.
+    /// 32-bit indices keep the array every call initialises small (unit counts are capped far
+    /// below 2^31 by the scanned value's size limit).
+    struct Chain {
+        var end: Int32
+        var start: Int32
+        var techniques: Techniques
+    }
+
+    /// Later slots of a pattern first, so one word never fills two slots of the same chain.
+    static func hitOrder(_ a: Entry, _ b: Entry) -> Bool {
+        (a.pattern, -a.slot) < (b.pattern, -b.slot)
+    }
+
     /// A pattern slot the word at the current position fills.
     struct Hit {
         let entry: Entry
@@ -117,7 +168,9 @@ final class PhraseMatcher: Sendable {
     private let slotBase: [Int]
     private let slotCount: Int
 
-    init(_ patterns: [PhrasePattern]) {
+    init(_ sources: [PhrasePattern]) {
+        var cache: [Substring: [PhrasePattern.Atom]] = [:]
+        let patterns = sources.map { $0.compiled(cache: &cache) }
         self.patterns = patterns
         var byWord: [String: [Entry]] = [:]
         var byPrefix: [String: [Entry]] = [:]
@@ -154,11 +207,11 @@ final class PhraseMatcher: Sendable {
                 if let shape = Self.scrambleShape(w) { scrambleShapes.insert(shape) }
             }
         }
-        self.byWord = byWord
+        self.byWord = byWord.mapValues { $0.sorted(by: Self.hitOrder) }
         var heads: [UInt8: [(prefix: String, entries: [Entry])]] = [:]
         for (prefix, entries) in byPrefix {
             guard let h = prefix.utf8.first else { continue }
-            heads[h, default: []].append((prefix, entries))
+            heads[h, default: []].append((prefix, entries.sorted(by: Self.hitOrder)))
         }
         self.prefixesByHead = heads
         self.vocabulary = vocabulary
@@ -231,8 +284,9 @@ final class PhraseMatcher: Sendable {
     /// All matches, at most `limit` per family.
     func matches(_ units: [TextUnit], limit: Int = 8) -> [PhraseMatch] {
         let resolved = resolve(units)
-        // Chain state per slot, made on the first partial match: most text has none.
-        var lastEnd: [Int] = [], chainStart: [Int] = [], chainTechniques: [Techniques] = []
+        // Chain state per slot, made on the first partial match (one array: most text opens a
+        // few chains at most, and each call pays for the whole array).
+        var chains: [Chain] = []
         var lastBoundary = -1
         var found: [PhraseMatch] = []
         var perFamily: [PhraseFamily: Int] = [:]
@@ -245,41 +299,50 @@ final class PhraseMatcher: Sendable {
             defer { if units[p].isBoundary { lastBoundary = p } }
             hits.removeAll(keepingCapacity: true)
             let key = resolved[p].key
-            var candidates: [Entry] = byWord[key] ?? []
-            if units[p].isWord, let h = key.utf8.first, let heads = prefixesByHead[h] {
-                for (prefix, entries) in heads where Self.startsWith(key, prefix) { candidates += entries }
+            func consider(_ entries: [Entry]) {
+                for entry in entries {
+                    // A later slot only continues a chain: with none open in the slot before it,
+                    // the word's atoms need no reading. Common words ("your", "the") sit in many
+                    // patterns' later slots.
+                    if entry.slot > 0 {
+                        guard !chains.isEmpty, chains[slotBase[entry.pattern] + entry.slot - 1].end >= 0 else { continue }
+                    }
+                    var ok = true
+                    var techniques: Techniques = []
+                    for (i, atom) in entry.atoms.enumerated() {
+                        let q = p + i
+                        guard q < units.count, !units[q].isBoundary || i == 0, atomMatches(atom, resolved[q].key, units[q]) else { ok = false; break }
+                        techniques.formUnion(resolved[q].techniques)
+                    }
+                    if ok { hits.append(Hit(entry: entry, length: entry.atoms.count, techniques: techniques)) }
+                }
             }
-            for entry in candidates {
-                // A later slot only continues a chain: with none open in the slot before it,
-                // the word's atoms need no reading. Common words ("your", "the") sit in many
-                // patterns' later slots.
-                if entry.slot > 0 {
-                    guard !lastEnd.isEmpty, lastEnd[slotBase[entry.pattern] + entry.slot - 1] >= 0 else { continue }
+            // Entries are stored in hit order (pattern, later slot first); prefix entries come
+            // from other lists, and only then do the hits need sorting.
+            if let entries = byWord[key] { consider(entries) }
+            var mixedSources = false
+            if units[p].isWord, let h = key.utf8.first, let heads = prefixesByHead[h] {
+                for (prefix, entries) in heads where Self.startsWith(key, prefix) {
+                    mixedSources = mixedSources || !hits.isEmpty
+                    consider(entries)
                 }
-                var ok = true
-                var techniques: Techniques = []
-                for (i, atom) in entry.atoms.enumerated() {
-                    let q = p + i
-                    guard q < units.count, !units[q].isBoundary || i == 0, atomMatches(atom, resolved[q].key, units[q]) else { ok = false; break }
-                    techniques.formUnion(resolved[q].techniques)
-                }
-                if ok { hits.append(Hit(entry: entry, length: entry.atoms.count, techniques: techniques)) }
             }
             guard !hits.isEmpty else { continue }
             // Later slots first, so one word never fills two slots of the same chain.
-            hits.sort { ($0.entry.pattern, -$0.entry.slot) < ($1.entry.pattern, -$1.entry.slot) }
+            if mixedSources { hits.sort { Self.hitOrder($0.entry, $1.entry) } }
             for hit in hits {
                 let pattern = patterns[hit.entry.pattern]
                 let s = slotBase[hit.entry.pattern] + hit.entry.slot
                 var start = p
                 var techniques = hit.techniques
                 if hit.entry.slot > 0 {
-                    guard !lastEnd.isEmpty else { continue }
-                    let prev = s - 1
-                    guard lastEnd[prev] >= 0, lastEnd[prev] > lastBoundary, p >= lastEnd[prev],
-                          p - lastEnd[prev] <= pattern.gaps[hit.entry.slot - 1] else { continue }
-                    start = chainStart[prev]
-                    techniques.formUnion(chainTechniques[prev])
+                    guard !chains.isEmpty else { continue }
+                    let prev = chains[s - 1]
+                    let prevEnd = Int(prev.end)
+                    guard prevEnd >= 0, prevEnd > lastBoundary, p >= prevEnd,
+                          p - prevEnd <= pattern.gaps[hit.entry.slot - 1] else { continue }
+                    start = Int(prev.start)
+                    techniques.formUnion(prev.techniques)
                 }
                 let end = p + hit.length
                 if hit.entry.slot == pattern.slots.count - 1 {
@@ -295,14 +358,8 @@ final class PhraseMatcher: Sendable {
                     perFamily[family, default: 0] += 1
                     familyEnd[family] = endOffset
                 } else {
-                    if lastEnd.isEmpty {
-                        lastEnd = [Int](repeating: -1, count: slotCount)
-                        chainStart = [Int](repeating: -1, count: slotCount)
-                        chainTechniques = [Techniques](repeating: [], count: slotCount)
-                    }
-                    lastEnd[s] = end
-                    chainStart[s] = start
-                    chainTechniques[s] = techniques
+                    if chains.isEmpty { chains = [Chain](repeating: Chain(end: -1, start: -1, techniques: []), count: slotCount) }
+                    chains[s] = Chain(end: Int32(clamping: end), start: Int32(clamping: start), techniques: techniques)
                 }
             }
         }

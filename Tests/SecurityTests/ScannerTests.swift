@@ -86,4 +86,35 @@ struct ScannerTests {
         #expect(HiddenCharacters.tags(Array("🏴\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}".utf8)).isEmpty)
         #expect(HiddenCharacters.tags(Array("hi\u{E0069}\u{E0067}".utf8)).first?.evidence == "ig")
     }
+
+    /// The lexicon compiles plain lowercase alternatives without reading them as text; that
+    /// shortcut must give exactly what reading them would.
+    @Test func lexiconShortcutReadsAlternativesAsTextWould() {
+        var checked = 0
+        for pattern in InjectionLexicon.all {
+            for token in pattern.source.split(separator: " ") where !token.hasPrefix("~") {
+                for alternative in token.split(separator: "|") {
+                    var text = String(alternative)
+                    guard text != TextUnit.sentenceStart else { continue }
+                    if text.hasSuffix("*") { text.removeLast() }
+                    if text.count > 1, text.hasSuffix("!") { text.removeLast() }
+                    let read = TextUnits.units(text.replacingOccurrences(of: "_", with: " ")).filter { $0.key != TextUnit.sentenceStart }.map(\.key)
+                    let compiled = PhrasePattern.atoms(text).map { atom -> String in
+                        switch atom {
+                        case .word(let w), .prefix(let w), .uppercase(let w): w
+                        }
+                    }
+                    #expect(compiled == read, "\(alternative)")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 3_000)
+    }
+
+    @Test func hiddenTagsAtTheEdgesOfTheBuffer() {
+        #expect(HiddenCharacters.tags([]).isEmpty)
+        #expect(HiddenCharacters.tags([0xF3]).isEmpty)  // a lead byte cut off
+        #expect(HiddenCharacters.tags(Array("\u{E0041}".utf8)).first?.evidence == "A")
+    }
 }

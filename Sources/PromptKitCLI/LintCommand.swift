@@ -7,6 +7,11 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case human, json
 }
 
+/// Lint also speaks the CI formats.
+enum LintFormat: String, ExpressibleByArgument, CaseIterable {
+    case human, json, sarif, github, junit
+}
+
 struct LintCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lint",
@@ -23,14 +28,17 @@ struct LintCommand: ParsableCommand {
           promptkit lint prompts/ --strict       fail on warnings too
           cat x.prompt.yaml | promptkit lint -   lint standard input
           promptkit lint --format json .         machine-readable report (docs/cli.md)
+          promptkit lint --format sarif > promptkit.sarif   for GitHub code scanning
+          promptkit lint --format github         annotations in a GitHub Actions job
+          promptkit lint --format junit > lint.xml          for test-report viewers
         """
     )
 
     @Argument(help: "Files or directories to check (default: the current directory).")
     var paths: [String] = []
 
-    @Option(help: "Output format: human or json.")
-    var format: OutputFormat = .human
+    @Option(help: "Output format: human, json, sarif (SARIF 2.1.0), github (workflow commands) or junit (JUnit XML).")
+    var format: LintFormat = .human
 
     @Flag(help: "Exit with status 1 on warnings as well as errors.")
     var strict = false
@@ -104,6 +112,14 @@ struct LintCommand: ParsableCommand {
                 ds.map { JSONReport.diagnostic($0, file: file, lineIndexes: lineIndexes) }
             })
             FileHandle.standardOutput.write(Data((JSON.serialize(.object(report), pretty: true) + "\n").utf8))
+        case .sarif:
+            let root = FileManager.default.currentDirectoryPath
+            let log = CIFormats.sarif(results, lineIndexes: lineIndexes, rootURI: URL(fileURLWithPath: root, isDirectory: true).absoluteString)
+            FileHandle.standardOutput.write(Data((JSON.serialize(log, pretty: true) + "\n").utf8))
+        case .github:
+            FileHandle.standardOutput.write(Data(CIFormats.github(results).utf8))
+        case .junit:
+            FileHandle.standardOutput.write(Data(CIFormats.junit(results, strict: strict).utf8))
         }
         // Exit without tearing down the workspace: freeing thousands of parsed files one by one
         // cost 5% of a large run, and the process is ending anyway (compilers do the same).

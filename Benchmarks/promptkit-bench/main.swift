@@ -153,10 +153,14 @@ func interleavedMedianMicros(runs: Int = 2000, _ bodies: [() -> Void]) -> [Doubl
 /// `--fixtures DIR`: lint every prompt file under DIR (one workspace, as `promptkit lint DIR`
 /// sees it) with and without the security rules.
 if let dir = options.fixtures {
-    let root = URL(fileURLWithPath: dir)
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue,
+          let entries = FileManager.default.enumerator(at: URL(fileURLWithPath: dir), includingPropertiesForKeys: nil) else {
+        print("--fixtures: \(dir) is not a directory")
+        exit(2)
+    }
     var files: [SourceFile] = []
-    for case let url as URL in FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) ?? FileManager.default.enumerator(atPath: "/")!
-    where url.lastPathComponent.hasSuffix(".prompt.yaml") || url.lastPathComponent.hasSuffix(".prompt.yml") {
+    for case let url as URL in entries where url.lastPathComponent.hasSuffix(".prompt.yaml") || url.lastPathComponent.hasSuffix(".prompt.yml") {
         if let data = FileManager.default.contents(atPath: url.path) { files.append(SourceFile(path: url.path, bytes: Array(data))) }
     }
     var sink = 0

@@ -65,13 +65,12 @@ public enum PIIScanner {
         return SecurityFinding(kind: .email, start: s, end: e, evidence: String(local.prefix(1)) + "***@" + domain, detail: "an email address")
     }
 
-    /// Digits with the separators people write in numbers, starting at `i`: card, SSN or phone.
     /// The fewest digits any reported number has (an international phone number).
     static let fewestDigits = 8
 
-    /// At least the number of digits `number` would read from `i`: it allows every separator
+    /// An upper bound on the number of digits `number` would read from `i`: it allows every separator
     /// `number` allows, and more. Short numbers (ids, counts, years) end here, unallocated.
-    static func digitsAtMost(_ b: [UInt8], _ i: Int) -> Int {
+    static func digitCountBound(_ b: [UInt8], _ i: Int) -> Int {
         var n = 0, j = i
         while j < b.count, n < fewestDigits {
             let c = b[j]
@@ -82,8 +81,9 @@ public enum PIIScanner {
         return n
     }
 
+    /// Digits with the separators people write in numbers, starting at `i`: card, SSN or phone.
     static func number(_ b: [UInt8], _ i: Int) -> SecurityFinding? {
-        guard digitsAtMost(b, i) >= fewestDigits else { return nil }
+        guard digitCountBound(b, i) >= fewestDigits else { return nil }
         var digits: [UInt8] = []
         var groups: [Int] = []
         var separators: [UInt8] = []

@@ -5,8 +5,8 @@ public enum PhraseFamily: String, Sendable, CaseIterable {
     case promptExtraction = "prompt extraction"
 }
 
-/// A phrase pattern: slots of alternatives, each slot within `gaps[i]` units of the previous one,
-/// never across a sentence end.
+/// A phrase pattern as written: slots of alternatives, each slot within `gaps[i]` units of the
+/// previous one, never across a sentence end.
 ///
 /// Written as text: `ignore|disregard ~3 previous|prior ~4 instructions|rules`. Alternatives are
 /// separated by `|`, words inside one alternative by `_` (`system_prompt`), a trailing `*` matches
@@ -15,11 +15,12 @@ public enum PhraseFamily: String, Sendable, CaseIterable {
 /// when written in capitals (`dan!` is DAN the persona, not Dan from accounting). Alternatives are
 /// normalised exactly like scanned text, so they are written in plain lowercase (accents, Arabic
 /// letter variants and CJK segmentation are handled for them).
+///
+/// The text is read by `compiled(cache:)`, which `PhraseMatcher` calls for the whole lexicon at
+/// once so that the alternatives the patterns share (the vocabularies repeat) are read once.
 struct PhrasePattern: Sendable {
     let family: PhraseFamily
     let source: String
-    let slots: [[[Atom]]]
-    let gaps: [Int]
 
     enum Atom: Hashable, Sendable {
         case word(String)
@@ -27,25 +28,14 @@ struct PhrasePattern: Sendable {
         case uppercase(String)
     }
 
-    /// Only keeps the text: the lexicon's patterns are compiled together by `PhraseMatcher`,
-    /// which shares one cache of alternatives between them (the vocabularies repeat).
     init(_ family: PhraseFamily, _ source: String) {
         self.family = family
         self.source = source
-        self.slots = []
-        self.gaps = []
-    }
-
-    private init(family: PhraseFamily, source: String, slots: [[[Atom]]], gaps: [Int]) {
-        self.family = family
-        self.source = source
-        self.slots = slots
-        self.gaps = gaps
     }
 
     /// The pattern with its slots read from the text. Split on bytes: the text is ASCII
     /// syntax around words, and `String.split` would find grapheme boundaries in ~100 KB.
-    func compiled(cache: inout [Substring: [Atom]]) -> PhrasePattern {
+    func compiled(cache: inout [Substring: [Atom]]) -> CompiledPhrasePattern {
         var slots: [[[Atom]]] = []
         var gaps: [Int] = []
         var pendingGap = 0
@@ -71,7 +61,7 @@ struct PhrasePattern: Sendable {
             }
             slots.append(slot)
         }
-        return PhrasePattern(family: family, source: source, slots: slots, gaps: gaps)
+        return CompiledPhrasePattern(family: family, slots: slots, gaps: gaps)
     }
 
     static func atoms(_ alternative: String) -> [Atom] {
@@ -95,6 +85,13 @@ struct PhrasePattern: Sendable {
         if uppercaseOnly, case .word(let last)? = atoms.last { atoms[atoms.count - 1] = .uppercase(last) }
         return atoms
     }
+}
+
+/// A pattern read from its text: per slot, the alternatives as sequences of atoms.
+struct CompiledPhrasePattern: Sendable {
+    let family: PhraseFamily
+    let slots: [[[PhrasePattern.Atom]]]
+    let gaps: [Int]
 }
 
 extension String {
@@ -123,11 +120,10 @@ struct PhraseMatch: Sendable {
 /// worse for the next slot's gap, so one integer per slot suffices and the scan stays linear in
 /// the number of units times the few hits a unit has.
 final class PhraseMatcher: Sendable {
-    let patterns: [PhrasePattern]
+    let patterns: [CompiledPhrasePattern]
 
     /// The latest chain that reached a slot: where it ended and began (unit indices) and the
-    /// techniques its words needed.
-    /// 32-bit indices keep the array every call initialises small (unit counts are capped far
+    /// techniques its words needed. 32-bit indices keep the array every call initialises small (unit counts are capped far
     /// below 2^31 by the scanned value's size limit).
     struct Chain {
         var end: Int32

@@ -86,9 +86,9 @@ public enum SecretScanner {
 
     public static func scan(_ text: String) -> [SecurityFinding] { scan(Array(text.utf8)) }
 
-    /// Shortest provider key (an AWS key id, 20 characters); JWTs are longer still. Shorter
-    /// words, which is nearly every word of prose, skip the provider table.
-    static let shortestProviderKey = 20
+    /// Shortest provider key: an AWS key id (20 characters) or a prefix plus its shortest rest;
+    /// JWTs are longer still (36). Shorter words, nearly every word of prose, skip the table.
+    static let shortestProviderKey = providers.map { $0.prefix.utf8.count + $0.minimumRest }.reduce(20, min)
     /// Shortest value `assignedSecret` looks at.
     static let shortestAssignedValue = 8
 

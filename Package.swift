@@ -45,6 +45,12 @@ let package = Package(
             name: "Registry",
             dependencies: ["Analysis", "CoreSupport", "PromptSyntax", "ModelCatalog", "Tokenizer", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // Prompt tests: assertions, metrics, providers (recorded, OpenAI-compatible over URLSession),
+        // retries, circuit breaker, response cache (SQLite), the runner (docs/testing.md).
+        .target(
+            name: "Evaluation",
+            dependencies: ["Analysis", "CoreSupport", "PromptSyntax", "ModelCatalog", "Tokenizer", "Security", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // JSON-RPC and LSP types: only the server imports this.
         .target(name: "LanguageServerProtocol", dependencies: ["CoreSupport"]),
         .target(
@@ -55,7 +61,7 @@ let package = Package(
             name: "PromptKitCLI",
             dependencies: [
                 "Analysis", "CoreSupport", "PromptSyntax", "Mustache", "Tokenizer", "ModelCatalog", "Project", "LanguageServer", "Registry",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Evaluation", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "promptkit", dependencies: ["PromptKitCLI"]),
@@ -85,6 +91,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "PromptSyntax", "Mustache", "CoreSupport"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Analysis", "PromptSyntax", "CoreSupport"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"], exclude: ["Corpus"]),
         .testTarget(name: "CLITests", dependencies: ["PromptKitCLI"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Analysis", "CoreSupport", "PromptSyntax", "ModelCatalog"]),

@@ -52,7 +52,7 @@ public enum Value: Hashable, Sendable {
         }
     }
 
-    static func formatDouble(_ d: Double) -> String {
+    public static func formatDouble(_ d: Double) -> String {
         if abs(d) < 1e15, let i = Int(exactly: d) { return String(i) }
         return String(d)
     }

@@ -1,0 +1,170 @@
+import CoreSupport
+import Foundation
+import PromptSyntax
+
+/// One test case: inputs, where it runs, and what its output must satisfy.
+///
+/// ```yaml
+/// tests:
+///   - name: outage is urgent
+///     sample: outage                # start from a sample's values (optional)
+///     vars: {plan: enterprise}      # then these (optional)
+///     provider: local               # a provider from promptkit.yaml (optional)
+///     model: gpt-4o                 # instead of the file's model (optional)
+///     params: {temperature: 0}      # over the file's params (optional)
+///     assert:
+///       - is-json
+///       - contains: outage
+///       - type: rouge-l
+///         value: "The dashboards are down."
+///         threshold: 0.4
+/// ```
+public struct PromptTest: Sendable {
+    public let name: String
+    /// The file the test is written in (the prompt file or its `.tests.yaml` sidecar).
+    public let path: String
+    /// The `- name: …` item, for diagnostics and code lenses.
+    public let range: TextRange
+    public let nameRange: TextRange
+    public let sample: String?
+    public let vars: OrderedObject
+    public let provider: String?
+    public let model: String?
+    public let params: OrderedObject
+    public let assertions: [AssertionSpec]
+}
+
+/// A problem in a test definition, with the file and range it is in.
+public struct TestProblem: Sendable, CustomStringConvertible {
+    public let path: String
+    public let range: TextRange
+    public let message: String
+    public var description: String { message }
+}
+
+public struct TestSuite: Sendable {
+    public var tests: [PromptTest] = []
+    public var problems: [TestProblem] = []
+
+    public static let sidecarSuffix = ".tests.yaml"
+
+    /// The sidecar beside `promptPath`: `triage.prompt.yaml` → `triage.tests.yaml`.
+    public static func sidecarPath(for promptPath: String) -> String? {
+        for suffix in [".prompt.yaml", ".prompt.yml"] where promptPath.hasSuffix(suffix) {
+            return String(promptPath.dropLast(suffix.count)) + sidecarSuffix
+        }
+        return nil
+    }
+
+    /// The tests of a prompt file: its `tests:` list, then its sidecar's (`sidecar` is the
+    /// sidecar's bytes when one exists).
+    public static func read(prompt: PromptFile, path: String, sidecar: (path: String, bytes: [UInt8])?) -> TestSuite {
+        var suite = TestSuite()
+        if let node = prompt.tests {
+            suite.read(node, document: prompt.document, path: path)
+        }
+        if let sidecar {
+            let doc = YAMLParser.parse(sidecar.bytes)
+            for p in doc.problems { suite.problems.append(TestProblem(path: sidecar.path, range: p.range, message: p.message)) }
+            if let root = doc.root {
+                if let tests = root["tests"] {
+                    suite.read(tests, document: doc, path: sidecar.path)
+                } else if doc.problems.isEmpty {
+                    suite.problems.append(TestProblem(path: sidecar.path, range: root.range, message: "a tests file needs a top-level `tests:` list"))
+                }
+                for pair in root.mapping ?? [] {
+                    if let k = pair.key.scalar?.value, k != "tests", k != "prompt" {
+                        suite.problems.append(TestProblem(path: sidecar.path, range: pair.key.range, message: "unknown key `\(k)` (expected tests)"))
+                    }
+                }
+            }
+        }
+        var seen: [String: Int] = [:]
+        for t in suite.tests {
+            seen[t.name, default: 0] += 1
+            if seen[t.name] == 2 {
+                suite.problems.append(TestProblem(path: t.path, range: t.nameRange, message: "two tests are named `\(t.name)`; test names must be unique in a prompt file"))
+            }
+        }
+        return suite
+    }
+
+    static let testKeys = ["name", "description", "sample", "vars", "provider", "model", "params", "assert"]
+
+    mutating func read(_ node: YAMLNode, document: YAMLDocument, path: String) {
+        func problem(_ range: TextRange, _ message: String) { problems.append(TestProblem(path: path, range: range, message: message)) }
+        guard let items = node.sequence else {
+            problem(node.range, "`tests` must be a list of test cases")
+            return
+        }
+        for (index, item) in items.enumerated() {
+            guard let pairs = item.mapping else {
+                problem(item.range, "a test case must be a mapping with `name`, `vars` and `assert`")
+                continue
+            }
+            var name = "test \(tests.count + 1)"
+            var nameRange = item.range
+            var sample: String?
+            var vars = OrderedObject()
+            var provider: String?
+            var model: String?
+            var params = OrderedObject()
+            var assertions: [AssertionSpec] = []
+            var ok = true
+            for pair in pairs {
+                guard let key = pair.key.scalar?.value else { continue }
+                let value = pair.value
+                func string() -> String? {
+                    guard let s = value.scalar?.value, !s.isEmpty else {
+                        problem(value.range, "`\(key)` must be a non-empty string")
+                        ok = false
+                        return nil
+                    }
+                    return s
+                }
+                func object() -> OrderedObject? {
+                    let converted = YAMLValues.value(of: value, in: document)
+                    if let limit = converted.limitError { problem(value.range, limit); ok = false; return nil }
+                    guard case .object(let o) = converted.value else {
+                        problem(value.range, "`\(key)` must be a mapping")
+                        ok = false
+                        return nil
+                    }
+                    return o
+                }
+                switch key {
+                case "name":
+                    if let s = string() { name = s; nameRange = value.range }
+                case "description": break
+                case "sample": sample = string()
+                case "vars": vars = object() ?? vars
+                case "provider": provider = string()
+                case "model": model = string()
+                case "params": params = object() ?? params
+                case "assert":
+                    guard let list = value.sequence else {
+                        problem(value.range, "`assert` must be a list of assertions")
+                        ok = false
+                        continue
+                    }
+                    for a in list {
+                        do {
+                            assertions.append(try AssertionSpec.read(a, document: document))
+                        } catch {
+                            problem(error.range, error.message)
+                            ok = false
+                        }
+                    }
+                default:
+                    let suggestion = DidYouMean.suggestion(for: key, among: Self.testKeys)
+                    problem(pair.key.range, "unknown key `\(key)` in a test case" + (suggestion.map { "; did you mean `\($0)`?" } ?? ""))
+                }
+            }
+            _ = index
+            if ok {
+                tests.append(PromptTest(name: name, path: path, range: item.range, nameRange: nameRange, sample: sample, vars: vars,
+                                        provider: provider, model: model, params: params, assertions: assertions))
+            }
+        }
+    }
+}

@@ -45,6 +45,8 @@ public struct TestProblem: Sendable, CustomStringConvertible {
 public struct TestSuite: Sendable {
     public var tests: [PromptTest] = []
     public var problems: [TestProblem] = []
+    /// Every test's name as written, the broken ones included, so duplicates are found among all.
+    var declaredNames: [(name: String, path: String, range: TextRange)] = []
 
     public static let sidecarSuffix = ".tests.yaml"
 
@@ -80,10 +82,10 @@ public struct TestSuite: Sendable {
             }
         }
         var seen: [String: Int] = [:]
-        for t in suite.tests {
+        for t in suite.declaredNames {
             seen[t.name, default: 0] += 1
             if seen[t.name] == 2 {
-                suite.problems.append(TestProblem(path: t.path, range: t.nameRange, message: "two tests are named `\(t.name)`; test names must be unique in a prompt file"))
+                suite.problems.append(TestProblem(path: t.path, range: t.range, message: "two tests are named `\(t.name)`; test names must be unique in a prompt file (recordings and results are filed by name)"))
             }
         }
         return suite
@@ -97,12 +99,12 @@ public struct TestSuite: Sendable {
             problem(node.range, "`tests` must be a list of test cases")
             return
         }
-        for (index, item) in items.enumerated() {
+        for item in items {
             guard let pairs = item.mapping else {
                 problem(item.range, "a test case must be a mapping with `name`, `vars` and `assert`")
                 continue
             }
-            var name = "test \(tests.count + 1)"
+            var name = "test \(declaredNames.count + 1)"
             var nameRange = item.range
             var sample: String?
             var vars = OrderedObject()
@@ -160,7 +162,7 @@ public struct TestSuite: Sendable {
                     problem(pair.key.range, "unknown key `\(key)` in a test case" + (suggestion.map { "; did you mean `\($0)`?" } ?? ""))
                 }
             }
-            _ = index
+            declaredNames.append((name, path, nameRange))
             if ok {
                 tests.append(PromptTest(name: name, path: path, range: item.range, nameRange: nameRange, sample: sample, vars: vars,
                                         provider: provider, model: model, params: params, assertions: assertions))

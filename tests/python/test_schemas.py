@@ -39,3 +39,20 @@ def test_schema_rejects_what_the_linter_rejects():
     assert not validator.is_valid(both)
     bad_role = {"name": "a/b", "version": "1.0.0", "messages": [{"role": "sytem", "content": "x"}]}
     assert not validator.is_valid(bad_role)
+
+
+def test_tests_sidecars_satisfy_their_schema():
+    """Sidecars (NAME.tests.yaml) refer to the prompt schema's test definition."""
+    from referencing import Registry, Resource
+    prompt = json.loads((ROOT / "Schemas/prompt.schema.json").read_text())
+    tests = json.loads((ROOT / "Schemas/tests.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(tests)
+    registry = Registry().with_resource(prompt["$id"], Resource.from_contents(prompt))
+    validator = jsonschema.Draft202012Validator(tests, registry=registry)
+    sidecars = sorted(glob.glob(str(ROOT / "fixtures/prompts/**/*.tests.yaml"), recursive=True))
+    assert sidecars
+    for path in sidecars:
+        errors = [e.message for e in validator.iter_errors(yaml.safe_load(pathlib.Path(path).read_text()))]
+        assert errors == [], path
+    assert not validator.is_valid({"tests": [{"name": "x", "assert": [{"contians": "x"}]}]})
+    assert not validator.is_valid({"tests": [{"name": "x", "asert": []}]})

@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "LanguageServerProtocol", dependencies: ["CoreSupport"]),
         .target(
             name: "LanguageServer",
-            dependencies: ["LanguageServerProtocol", "Analysis", "Project", "Registry", "CoreSupport", "PromptSyntax", "Mustache", "Tokenizer", "ModelCatalog"]
+            dependencies: ["LanguageServerProtocol", "Analysis", "Project", "Registry", "Evaluation", "CoreSupport", "PromptSyntax", "Mustache", "Tokenizer", "ModelCatalog"]
         ),
         .target(
             name: "PromptKitCLI",

@@ -10,6 +10,9 @@ enum ServerCommand: String, CaseIterable {
     case selectSample = "promptkit.selectSample"
     /// Arguments: [uri]. The registry's record of the document's name and version (the lens's facts), or null.
     case registryStatus = "promptkit.registryStatus"
+    /// Arguments: [uri, test?]. Runs the document's tests (or one) in a child `promptkit test`;
+    /// returns at once, results arrive as diagnostics and a message.
+    case runTests = "promptkit.runTests"
 }
 
 extension LanguageServer {
@@ -35,6 +38,8 @@ extension LanguageServer {
             return .null
         case .registryStatus:
             return registryStatus(doc)?.json ?? .null
+        case .runTests:
+            return startTestRun(doc, testName: args.count > 1 ? args[1].stringValue : nil)
         }
     }
 

@@ -8,6 +8,8 @@ enum Incoming: Sendable {
     /// A frame that is not a valid JSON-RPC message; answered with `error` (to `id`, or null).
     case invalid(ResponseError, id: RequestID?)
     case end(midMessage: Bool)
+    /// A child `promptkit test` finished (TestRuns.swift).
+    case testRunFinished(TestRunResult)
 }
 
 /// The ordered queue between the reader thread and the server thread.

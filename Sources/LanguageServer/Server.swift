@@ -68,6 +68,8 @@ public final class LanguageServer {
     var diagnosticsDue: [String: Date] = [:]
     /// The sample each document previews (nil: its first sample).
     var selectedSample: [String: String] = [:]
+    /// Findings of the last test run per document URI, shown until the document changes.
+    var testDiagnostics: [String: [LanguageServerProtocol.Diagnostic]] = [:]
     let tokenCache = TokenCountCache()
 
     public init(outputFD: Int32) {
@@ -109,6 +111,8 @@ public final class LanguageServer {
                 if let code = handle(message) { return code }
             case .invalid(let error, let id):
                 send(Message.response(id: id, error: error))
+            case .testRunFinished(let result):
+                testRunFinished(result)
             case .end(let midMessage):
                 log(midMessage ? "the client closed the stream in the middle of a message; exiting" : "end of input; exiting")
                 return shutdownRequested ? 0 : 1
@@ -393,6 +397,7 @@ public final class LanguageServer {
         try doc.apply(params["contentChanges"]?.arrayValue ?? [], version: params.at("textDocument", "version")?.intValue ?? doc.version + 1,
                       converter: converter)
         documents[uri] = doc
+        testDiagnostics[uri] = nil  // they describe the text before this edit
         documentChanged(doc, previousName: previousName)
     }
 

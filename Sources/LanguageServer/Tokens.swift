@@ -220,6 +220,7 @@ extension LanguageServer {
             let at = converter.range(TextRange(start: doc.lineIndex.lineStarts[line], end: doc.lineIndex.lineStarts[line]), doc.lineIndex)
             lenses.append(CodeLens(range: at, command: Command(title: status.title, command: ServerCommand.registryStatus.rawValue, arguments: [uri])))
         }
+        lenses += testLenses(doc, at: range)
         return .array(lenses.map(\.json))
     }
 

@@ -328,3 +328,29 @@ async def test_quick_fixes_quote_a_template_value_and_remove_an_unused_variable(
     assert "spare" not in cleaned and "  who:\n    type: string\ntemplate:" in cleaned
     change(client, uri, 3, (0, 0), (fixed.count("\n") + 1, 0), cleaned)
     assert list(await diagnostics_for(client, uri, 3)) == []
+
+
+@pytest.mark.asyncio
+async def test_run_test_lenses_run_a_child_process_and_report_failures_as_diagnostics(client: LanguageClient, tmp_path):
+    text = ("name: lens/demo\nversion: 1.0.0\nmodel: gpt-4o-mini\ntemplate: Say hello.\ntests:\n"
+            "  - name: greets\n    assert:\n      - icontains: hello\n"
+            "  - name: is json\n    assert:\n      - is-json\n")
+    path = tmp_path / "demo.prompt.yaml"
+    path.write_text(text)  # runs read the saved file, as `promptkit test` does
+    (tmp_path / "demo.recorded.json").write_text(json.dumps({"recordings": {"greets": {"output": "Hello!"}, "is json": {"output": "Hello!"}}}))
+    uri = open_doc(client, path, text)
+    await diagnostics_for(client, uri, 1)
+    lenses = await client.text_document_code_lens_async(types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    runs = [(l.range.start.line, l.command.title, list(l.command.arguments)) for l in lenses if l.command.command == "promptkit.runTests"]
+    assert runs == [(0, "▶ Run all tests (2)", [uri]), (5, "▶ Run test", [uri, "greets"]), (8, "▶ Run test", [uri, "is json"])]
+    before = len(client.published)
+    started = await client.workspace_execute_command_async(types.ExecuteCommandParams(command="promptkit.runTests", arguments=[uri]))
+    assert started["started"] is True
+    got = await diagnostics_for(client, uri, after=before, where=lambda ds: any(d.source == "promptkit test" for d in ds))
+    tests = [d for d in got if d.source == "promptkit test"]
+    assert len(tests) == 1 and tests[0].code == "is-json" and tests[0].range.start.line == 10
+    assert "test `is json`" in tests[0].message and "is not JSON" in tests[0].message
+    # An edit makes the findings stale: they go with the next publication.
+    change(client, uri, 2, (3, 10), (3, 20), "Say hello!")
+    got = await diagnostics_for(client, uri, 2)
+    assert not any(d.source == "promptkit test" for d in got)

@@ -12,7 +12,7 @@ import pytest
 from rouge_score import rouge_scorer
 from sacrebleu.metrics import BLEU
 
-from conftest import BIN
+from evalutil import BIN
 
 WORDS = ["the", "cat", "sat", "on", "a", "mat", "refund", "charge", "October", "twice", "we", "are", "sorry",
          "outage", "502", "3.14", "1,000", "2-3", "e-mail", "U.S.", "don't", "naïve", "café", "Straße", "日本",

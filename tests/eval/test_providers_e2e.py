@@ -4,7 +4,7 @@ tripping and resetting, the cost budget, and the response cache."""
 import subprocess
 import xml.etree.ElementTree as ET
 
-from conftest import BIN, cases_yaml
+from evalutil import BIN, cases_yaml, server, ws  # noqa: F401  (fixtures)
 
 
 def test_retries_429_with_retry_after_then_500_then_answers(ws, server):

@@ -1,14 +1,13 @@
+"""Helpers for the `promptkit test` end-to-end tests (a module of its own: tests/lsp has a conftest too)."""
 import json
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from fake_openai import FakeOpenAI  # noqa: E402
+from fake_openai import FakeOpenAI
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = os.environ.get("PROMPTKIT_BIN", str(REPO / ".build" / "debug" / "promptkit"))

@@ -15,6 +15,8 @@ class FakeOpenAI:
         self.requests = []        # (time, model, body) of every request received
         self.responder = responder or (lambda req: "ok")
         self.lock = threading.Lock()
+        self.in_flight = 0
+        self.most_in_flight = 0   # the most requests being answered at once
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -27,6 +29,16 @@ class FakeOpenAI:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 model = body.get("model", "")
+                with server.lock:
+                    server.in_flight += 1
+                    server.most_in_flight = max(server.most_in_flight, server.in_flight)
+                try:
+                    self.answer(body, model)
+                finally:
+                    with server.lock:
+                        server.in_flight -= 1
+
+            def answer(self, body, model):
                 with server.lock:
                     server.requests.append((time.monotonic(), model, body, dict(self.headers)))
                     queue = server.script.get(model) or server.script.get("*") or []

@@ -164,3 +164,42 @@ def test_llm_rubric_asks_the_judge(ws, server):
     assert by["graded strictly"]["status"] == "failed" and by["graded strictly"]["assertions"][0]["value"] == 0.4
     judge_requests = [b for _, m, b, _ in server.requests if m == "judge-model"]
     assert "The answer is polite." in judge_requests[0]["messages"][-1]["content"]
+
+
+def test_concurrency_limit_per_provider(ws, server):
+    ws.config(concurrency=2)
+    ws.prompt(cases_yaml([f"t{i}" for i in range(6)]))
+    server.script["*"] = [{"delay": 0.4, "content": "ok"} for _ in range(6)]
+    ws.run("--provider", "fake", "--no-cache", "--parallel", "6", expect=0)
+    assert len(server.requests) == 6
+    assert server.most_in_flight == 2, f"{server.most_in_flight} requests were in flight at once (limit 2)"
+
+
+def test_record_results_gates_promotion_in_the_registry(ws, server):
+    path = ws.prompt(cases_yaml(["a", "b"]))
+    db = ws.root / "reg.sqlite"
+
+    def registry(*args, expect=0):
+        p = subprocess.run([BIN, "registry", *args, "--db", str(db)], cwd=ws.root, capture_output=True, text=True, timeout=60)
+        assert p.returncode == expect, p.stdout + p.stderr
+        return p
+
+    registry("publish", str(path))
+    registry("protect", "production", "--min-pass-rate", "1.0")
+    registry("promote", "demo/answer@1.0.0", "--to", "production", "--reason", "no tests yet", expect=1)
+    server.script["*"] = [{"content": "ok"}, {"content": "nope"}]
+    p = subprocess.run([BIN, "test", "--provider", "fake", "--no-cache", "--parallel", "1", "--record-results", "--db", str(db)],
+                       cwd=ws.root, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1 and "demo/answer@1.0.0: recorded 1/2 passed in the registry" in p.stdout, p.stdout + p.stderr
+    registry("promote", "demo/answer@1.0.0", "--to", "production", "--reason", "half pass", expect=1)
+    server.script["*"] = [{"content": "ok"}, {"content": "ok"}]
+    p = subprocess.run([BIN, "test", "--provider", "fake", "--no-cache", "--record-results", "--db", str(db)],
+                       cwd=ws.root, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "recorded 2/2 passed" in p.stdout, p.stdout + p.stderr
+    registry("promote", "demo/answer@1.0.0", "--to", "production", "--reason", "all pass")
+    # An edited file is not the published version: its results are not recorded against it.
+    path.write_text(path.read_text().replace("briefly", "tersely"))
+    server.script["*"] = [{"content": "ok"}, {"content": "ok"}]
+    p = subprocess.run([BIN, "test", "--provider", "fake", "--no-cache", "--record-results", "--db", str(db)],
+                       cwd=ws.root, capture_output=True, text=True, timeout=60)
+    assert "differs from the published 1.0.0" in p.stdout, p.stdout

@@ -135,7 +135,11 @@ struct TestCommand: ParsableCommand {
         options.record = record
         options.parallelTests = parallel
         var cache: ResponseCache?
-        if !noCache {
+        // Only live answers are cached: a recorded-only run leaves no cache file behind.
+        let isLive = { (name: String?) in (name ?? "recorded") != "recorded" }
+        let asksLiveProvider = provider.map { $0 != "recorded" }
+            ?? (isLive(settings.defaultProvider) || isLive(settings.judgeProvider) || jobs.contains { isLive($0.test.provider) })
+        if !noCache, asksLiveProvider {
             let path = settings.cachePath.map { $0.hasPrefix("/") ? $0 : loaded.root.appendingPathComponent($0).path }
                 ?? loaded.root.appendingPathComponent(ResponseCache.defaultRelativePath).path
             do {

@@ -38,10 +38,7 @@ public struct Recordings: Sendable {
     public init(prompt: String?) { self.prompt = prompt }
 
     public static func path(for promptPath: String) -> String? {
-        for suffix in [".prompt.yaml", ".prompt.yml"] where promptPath.hasSuffix(suffix) {
-            return String(promptPath.dropLast(suffix.count)) + ".recorded.json"
-        }
-        return nil
+        TestSuite.companionPath(of: promptPath, suffix: ".recorded.json")
     }
 
     public struct ReadError: Error, CustomStringConvertible, Sendable {

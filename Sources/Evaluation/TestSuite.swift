@@ -32,6 +32,9 @@ public struct PromptTest: Sendable {
     public let model: String?
     public let params: OrderedObject
     public let assertions: [AssertionSpec]
+    /// Lines of the file the test is written in: reports place tests and assertions without
+    /// reading the file again.
+    public let lineIndex: LineIndex
 }
 
 /// A problem in a test definition, with the file and range it is in.
@@ -39,21 +42,37 @@ public struct TestProblem: Sendable, CustomStringConvertible {
     public let path: String
     public let range: TextRange
     public let message: String
+    /// 1-based line and column of `range.start`.
+    public let line: Int
+    public let column: Int
     public var description: String { message }
+
+    init(path: String, range: TextRange, message: String, lines: LineIndex) {
+        self.path = path
+        self.range = range
+        self.message = message
+        (line, column) = lines.position(of: range.start)
+    }
 }
 
 public struct TestSuite: Sendable {
     public var tests: [PromptTest] = []
     public var problems: [TestProblem] = []
     /// Every test's name as written, the broken ones included, so duplicates are found among all.
-    var declaredNames: [(name: String, path: String, range: TextRange)] = []
+    var declaredNames: [(name: String, path: String, range: TextRange, lines: LineIndex)] = []
 
     public static let sidecarSuffix = ".tests.yaml"
 
     /// The sidecar beside `promptPath`: `triage.prompt.yaml` → `triage.tests.yaml`.
     public static func sidecarPath(for promptPath: String) -> String? {
-        for suffix in [".prompt.yaml", ".prompt.yml"] where promptPath.hasSuffix(suffix) {
-            return String(promptPath.dropLast(suffix.count)) + sidecarSuffix
+        companionPath(of: promptPath, suffix: sidecarSuffix)
+    }
+
+    /// A file that belongs to a prompt file, named after it: `triage.prompt.yaml` with
+    /// `.tests.yaml` → `triage.tests.yaml`. Nil for paths that are not prompt files.
+    static func companionPath(of promptPath: String, suffix: String) -> String? {
+        for promptSuffix in [".prompt.yaml", ".prompt.yml"] where promptPath.hasSuffix(promptSuffix) {
+            return String(promptPath.dropLast(promptSuffix.count)) + suffix
         }
         return nil
     }
@@ -63,20 +82,24 @@ public struct TestSuite: Sendable {
     public static func read(prompt: PromptFile, path: String, sidecar: (path: String, bytes: [UInt8])?) -> TestSuite {
         var suite = TestSuite()
         if let node = prompt.tests {
-            suite.read(node, document: prompt.document, path: path)
+            suite.read(node, document: prompt.document, path: path, lines: LineIndex(prompt.document.bytes))
         }
         if let sidecar {
             let doc = YAMLParser.parse(sidecar.bytes)
-            for p in doc.problems { suite.problems.append(TestProblem(path: sidecar.path, range: p.range, message: p.message)) }
+            let lines = LineIndex(sidecar.bytes)
+            func problem(_ range: TextRange, _ message: String) {
+                suite.problems.append(TestProblem(path: sidecar.path, range: range, message: message, lines: lines))
+            }
+            for p in doc.problems { problem(p.range, p.message) }
             if let root = doc.root {
                 if let tests = root["tests"] {
-                    suite.read(tests, document: doc, path: sidecar.path)
+                    suite.read(tests, document: doc, path: sidecar.path, lines: lines)
                 } else if doc.problems.isEmpty {
-                    suite.problems.append(TestProblem(path: sidecar.path, range: root.range, message: "a tests file needs a top-level `tests:` list"))
+                    problem(root.range, "a tests file needs a top-level `tests:` list")
                 }
                 for pair in root.mapping ?? [] {
                     if let k = pair.key.scalar?.value, k != "tests", k != "prompt" {
-                        suite.problems.append(TestProblem(path: sidecar.path, range: pair.key.range, message: "unknown key `\(k)` (expected tests)"))
+                        problem(pair.key.range, "unknown key `\(k)` (expected tests)")
                     }
                 }
             }
@@ -85,7 +108,7 @@ public struct TestSuite: Sendable {
         for t in suite.declaredNames {
             seen[t.name, default: 0] += 1
             if seen[t.name] == 2 {
-                suite.problems.append(TestProblem(path: t.path, range: t.range, message: "two tests are named `\(t.name)`; test names must be unique in a prompt file (recordings and results are filed by name)"))
+                suite.problems.append(TestProblem(path: t.path, range: t.range, message: "two tests are named `\(t.name)`; test names must be unique in a prompt file (recordings and results are filed by name)", lines: t.lines))
             }
         }
         return suite
@@ -93,8 +116,8 @@ public struct TestSuite: Sendable {
 
     static let testKeys = ["name", "description", "sample", "vars", "provider", "model", "params", "assert"]
 
-    mutating func read(_ node: YAMLNode, document: YAMLDocument, path: String) {
-        func problem(_ range: TextRange, _ message: String) { problems.append(TestProblem(path: path, range: range, message: message)) }
+    mutating func read(_ node: YAMLNode, document: YAMLDocument, path: String, lines: LineIndex) {
+        func problem(_ range: TextRange, _ message: String) { problems.append(TestProblem(path: path, range: range, message: message, lines: lines)) }
         guard let items = node.sequence else {
             problem(node.range, "`tests` must be a list of test cases")
             return
@@ -162,10 +185,10 @@ public struct TestSuite: Sendable {
                     problem(pair.key.range, "unknown key `\(key)` in a test case" + (suggestion.map { "; did you mean `\($0)`?" } ?? ""))
                 }
             }
-            declaredNames.append((name, path, nameRange))
+            declaredNames.append((name, path, nameRange, lines))
             if ok {
                 tests.append(PromptTest(name: name, path: path, range: item.range, nameRange: nameRange, sample: sample, vars: vars,
-                                        provider: provider, model: model, params: params, assertions: assertions))
+                                        provider: provider, model: model, params: params, assertions: assertions, lineIndex: lines))
             }
         }
     }

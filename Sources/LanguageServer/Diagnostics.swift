@@ -16,7 +16,7 @@ extension LanguageServer {
                 relatedInformation: [])
             return [notice]
         }
-        return Linter.lint(doc.parsed, in: workspace, configuration: configuration).map { lspDiagnostic($0, doc) } + (testDiagnostics[doc.uri] ?? [])
+        return Linter.lint(doc.parsed, in: workspace, configuration: configuration).map { lspDiagnostic($0, doc) } + testFindings(doc.uri)
     }
 
     func lspDiagnostic(_ d: Analysis.Diagnostic, _ doc: OpenDocument) -> LanguageServerProtocol.Diagnostic {

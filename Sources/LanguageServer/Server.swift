@@ -68,8 +68,8 @@ public final class LanguageServer {
     var diagnosticsDue: [String: Date] = [:]
     /// The sample each document previews (nil: its first sample).
     var selectedSample: [String: String] = [:]
-    /// Findings of the last test run per document URI, shown until the document changes.
-    var testDiagnostics: [String: [LanguageServerProtocol.Diagnostic]] = [:]
+    /// Findings of the last test runs per document URI and test name, shown until the document changes.
+    var testDiagnostics: [String: [String: [LanguageServerProtocol.Diagnostic]]] = [:]
     let tokenCache = TokenCountCache()
 
     public init(outputFD: Int32) {

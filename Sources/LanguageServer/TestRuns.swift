@@ -57,31 +57,49 @@ enum TestProcess {
         let killer = DispatchWorkItem { if process.isRunning { process.terminate() } }
         DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
         // Read both pipes to the end before waiting, so a large report cannot fill a pipe and stall the child.
-        let errorData = ResultBoxData()
-        let errorReader = Thread { errorData.data = err.fileHandleForReading.readDataToEndOfFile() }
-        errorReader.start()
+        let errors = PipeDrain(err.fileHandleForReading)
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         killer.cancel()
-        while !errorData.done { Thread.sleep(forTimeInterval: 0.005) }
+        let errorData = errors.wait()
         if process.terminationReason == .uncaughtSignal {
             return .failure(TestRunFailure(message: "`promptkit test` was stopped (signal \(process.terminationStatus))"
                                            + (process.terminationStatus == SIGTERM ? " after \(Int(timeout)) s" : "")))
         }
         guard let report = try? JSON.parse(Array(data)), report["tests"] != nil else {
-            let stderr = String(decoding: errorData.data.prefix(500), as: UTF8.self)
+            let stderr = String(decoding: errorData.prefix(500), as: UTF8.self)
             return .failure(TestRunFailure(message: "`promptkit test` exited \(process.terminationStatus): \(stderr)"))
         }
         return .success(report)
     }
 }
 
-final class ResultBoxData: @unchecked Sendable {
-    var data = Data() { didSet { done = true } }
-    var done = false
+/// A pipe read to its end on a thread of its own.
+final class PipeDrain: @unchecked Sendable {
+    // Written once by the reading thread before `finished` is signalled, read only after waiting
+    // on it: the semaphore orders the two.
+    private var data = Data()
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread {
+            self.data = handle.readDataToEndOfFile()
+            self.finished.signal()
+        }
+    }
+
+    func wait() -> Data {
+        finished.wait()
+        return data
+    }
 }
 
 extension LanguageServer {
+    /// The last run's findings for a document (ordered by test name, so publications are stable).
+    func testFindings(_ uri: String) -> [LanguageServerProtocol.Diagnostic] {
+        (testDiagnostics[uri] ?? [:]).sorted { $0.key < $1.key }.flatMap(\.value)
+    }
+
     /// Lenses over the tests of a prompt file: "▶ Run all tests" on the name line, "▶ Run test"
     /// on each test written in the file.
     func testLenses(_ doc: OpenDocument, at nameLine: LanguageServerProtocol.Range) -> [CodeLens] {
@@ -113,46 +131,44 @@ extension LanguageServer {
         case .failure(let failure):
             notify("window/showMessage", object(("type", .int(1)), ("message", .string("promptkit test: \(failure.message)"))))
         case .success(let report):
-            var byPath: [String: [LanguageServerProtocol.Diagnostic]] = [:]
+            // File path → test name → its findings.
+            var byPath: [String: [String: [LanguageServerProtocol.Diagnostic]]] = [:]
             let cwdRoot = root?.path ?? URL(fileURLWithPath: doc.path).deletingLastPathComponent().path
             for test in report["tests"]?.arrayValue ?? [] {
                 guard let file = test["file"]?.stringValue, let name = test["name"]?.stringValue else { continue }
                 let path = file.hasPrefix("/") ? file : URL(fileURLWithPath: cwdRoot).appendingPathComponent(file).standardizedFileURL.path
                 guard let index = path == doc.path ? doc.lineIndex : lineIndex(forPath: path) ?? FileManager.default.contents(atPath: path).map({ LineIndex(Array($0)) }) else { continue }
-                func range(_ line: Int?, _ column: Int?) -> LanguageServerProtocol.Range {
-                    let l = max(0, (line ?? 1) - 1)
-                    let start = l < index.lineStarts.count ? index.lineStarts[l] : 0
-                    let end = l + 1 < index.lineStarts.count ? max(start, index.lineStarts[l + 1] - 1) : start
-                    return converter.range(TextRange(start: start, end: end), index)
+                func range(line: Int?) -> LanguageServerProtocol.Range {
+                    converter.range(index.lineRange(max(0, (line ?? 1) - 1)), index)
                 }
-                let status = test["status"]?.stringValue
-                if status == "error" {
-                    byPath[path, default: []].append(LanguageServerProtocol.Diagnostic(
-                        range: range(test["line"]?.intValue, nil), severity: .error, code: "test-error", codeDescription: nil,
+                var findings: [LanguageServerProtocol.Diagnostic] = []
+                if test["status"]?.stringValue == "error" {
+                    findings.append(LanguageServerProtocol.Diagnostic(
+                        range: range(line: test["line"]?.intValue), severity: .error, code: "test-error", codeDescription: nil,
                         source: "promptkit test", message: "test `\(name)` could not run: \(test["error"]?.stringValue ?? "")", relatedInformation: []))
                 }
                 for a in test["assertions"]?.arrayValue ?? [] where a["passed"] == .bool(false) {
-                    byPath[path, default: []].append(LanguageServerProtocol.Diagnostic(
-                        range: range(a["line"]?.intValue, a["column"]?.intValue), severity: .error, code: a["type"]?.stringValue ?? "assertion",
+                    findings.append(LanguageServerProtocol.Diagnostic(
+                        range: range(line: a["line"]?.intValue), severity: .error, code: a["type"]?.stringValue ?? "assertion",
                         codeDescription: nil, source: "promptkit test",
                         message: "test `\(name)`: \(a["type"]?.stringValue ?? "assertion") failed: \(a["message"]?.stringValue ?? "")", relatedInformation: []))
                 }
+                byPath[path, default: [:]][name] = findings
             }
             // Replace this file's (and its sidecar's) test diagnostics with the new run's.
             let sidecar = TestSuite.sidecarPath(for: doc.path)
             for path in [doc.path] + (sidecar.map { [$0] } ?? []) {
                 let uri = path == doc.path ? doc.uri : DocumentURI.uri(forPath: path)
                 if result.testName == nil {
-                    testDiagnostics[uri] = byPath[path] ?? []
+                    testDiagnostics[uri] = byPath[path] ?? [:]
                 } else {
-                    // One test re-run: keep the others' findings.
-                    let others = (testDiagnostics[uri] ?? []).filter { !$0.message.hasPrefix("test `\(result.testName ?? "")`") }
-                    testDiagnostics[uri] = others + (byPath[path] ?? [])
+                    // One test re-run: the others keep their findings.
+                    testDiagnostics[uri, default: [:]].merge(byPath[path] ?? [:]) { $1 }
                 }
                 if uri == doc.uri {
                     schedule(uri, delay: 0)
                 } else {
-                    notify("textDocument/publishDiagnostics", object(("uri", .string(uri)), ("diagnostics", .array((testDiagnostics[uri] ?? []).map(\.json)))))
+                    notify("textDocument/publishDiagnostics", object(("uri", .string(uri)), ("diagnostics", .array(testFindings(uri).map(\.json)))))
                 }
             }
             let s = report["summary"]

@@ -105,11 +105,7 @@ struct TestCommand: ParsableCommand {
             let sidecarPath = TestSuite.sidecarPath(for: file.path)
             let sidecar = sidecarPath.flatMap { p in FileManager.default.contents(atPath: p).map { (path: p, bytes: Array($0)) } }
             let suite = TestSuite.read(prompt: file.prompt, path: file.path, sidecar: sidecar)
-            for p in suite.problems {
-                let bytes = p.path == file.path ? file.bytes : (sidecar?.bytes ?? [])
-                let (line, column) = LineIndex(bytes).position(of: p.range.start)
-                problems.append((p.path, line, column, p.message))
-            }
+            problems += suite.problems.map { ($0.path, $0.line, $0.column, $0.message) }
             let selected = suite.tests.filter { t in
                 (test == nil || t.name == test) && (filter == nil || t.name.contains(filter ?? ""))
             }
@@ -280,7 +276,7 @@ struct TestCommand: ParsableCommand {
             if !o.fallbacks.isEmpty { notes.append("fell back \(o.fallbacks.count)×") }
             if let l = o.latency, !o.cached, o.provider != "recorded" { notes.append(String(format: "%.2f s", l)) }
             out += "\(mark) \(o.promptName) › \(o.test.name)" + (notes.isEmpty ? "" : t.paint("  (\(notes.joined(separator: ", ")))", "2")) + "\n"
-            let position = LineIndexCache.position(o.test.path, o.test.range.start)
+            let position = o.test.lineIndex.position(of: o.test.range.start)
             if o.status == .error {
                 out += "    \(t.paint("error", "31")): \(o.error ?? "unknown error")\n"
                 out += "    --> \(ProjectFiles.relativePath(o.test.path, to: cwd)):\(position.line):\(position.column)\n"
@@ -313,14 +309,6 @@ struct TestCommand: ParsableCommand {
 
 final class ResultBox<T>: @unchecked Sendable {
     var value: T?
-}
-
-/// Line and column of an offset in a file the run already read (the prompt or its sidecar).
-enum LineIndexCache {
-    static func position(_ path: String, _ offset: Int) -> (line: Int, column: Int) {
-        guard let data = FileManager.default.contents(atPath: path) else { return (1, 1) }
-        return LineIndex(Array(data)).position(of: offset)
-    }
 }
 
 /// A one-line progress bar on standard error, redrawn in place (only on a terminal).

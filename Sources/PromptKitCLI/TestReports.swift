@@ -33,7 +33,7 @@ enum TestReports {
         var t = OrderedObject()
         t["prompt"] = .string(o.promptName)
         t["file"] = .string(ProjectFiles.relativePath(o.test.path, to: cwd))
-        let position = LineIndexCache.position(o.test.path, o.test.range.start)
+        let position = o.test.lineIndex.position(of: o.test.range.start)
         t["line"] = .int(position.line)
         t["name"] = .string(o.test.name)
         t["status"] = .string(o.status.rawValue)
@@ -51,7 +51,7 @@ enum TestReports {
         t["output"] = o.output.map(Value.string) ?? .null
         t["error"] = o.error.map(Value.string) ?? .null
         t["assertions"] = .array(o.assertions.map { a in
-            let p = LineIndexCache.position(o.test.path, a.range.start)
+            let p = o.test.lineIndex.position(of: a.range.start)
             return .object(OrderedObject([
                 ("type", .string(a.kind.rawValue)), ("passed", .bool(a.passed)), ("value", a.value),
                 ("threshold", a.threshold.map(Value.double) ?? .null), ("message", .string(a.message)),
@@ -77,7 +77,7 @@ enum TestReports {
             let shown = ProjectFiles.relativePath(path, to: cwd)
             suites += "  <testsuite name=\"\(x(name))\" tests=\"\(outcomes.count)\" failures=\"\(failures)\" errors=\"\(errors)\" time=\"\(String(format: "%.3f", time))\" file=\"\(x(shown))\">\n"
             for o in outcomes {
-                let line = LineIndexCache.position(o.test.path, o.test.range.start).line
+                let line = o.test.lineIndex.position(of: o.test.range.start).line
                 suites += "    <testcase classname=\"\(x(name))\" name=\"\(x(o.test.name))\" time=\"\(String(format: "%.3f", o.seconds))\" file=\"\(x(ProjectFiles.relativePath(o.test.path, to: cwd)))\" line=\"\(line)\">\n"
                 switch o.status {
                 case .passed: break

@@ -70,7 +70,7 @@ public struct TestSuite: Sendable {
 
     /// A file that belongs to a prompt file, named after it: `triage.prompt.yaml` with
     /// `.tests.yaml` → `triage.tests.yaml`. Nil for paths that are not prompt files.
-    static func companionPath(of promptPath: String, suffix: String) -> String? {
+    public static func companionPath(of promptPath: String, suffix: String) -> String? {
         for promptSuffix in [".prompt.yaml", ".prompt.yml"] where promptPath.hasSuffix(promptSuffix) {
             return String(promptPath.dropLast(promptSuffix.count)) + suffix
         }

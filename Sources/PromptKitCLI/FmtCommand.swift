@@ -1,0 +1,214 @@
+import Analysis
+import ArgumentParser
+import CoreSupport
+import Evaluation
+import Foundation
+import Project
+import PromptSyntax
+
+struct FmtCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fmt",
+        abstract: "Format prompt files and their test sidecars in the canonical style.",
+        discussion: """
+        Two-space indentation, known keys in schema order, block scalars for multi-line text, \
+        comments kept. The formatted text is parsed again and must hold exactly the same data and \
+        comments, or the file is left unchanged and reported. See docs/cli.md.
+
+        Exit codes: 0 done (or, with --check, nothing to change); 1 with --check, some file would \
+        change; 2 a file could not be formatted or read.
+
+        Examples:
+          promptkit fmt                          format every prompt file in the project
+          promptkit fmt --check .                in CI: fail when a file is not formatted
+          promptkit fmt --check --diff prompts/  show what would change
+          promptkit fmt - < a.prompt.yaml        format standard input to standard output
+        """
+    )
+
+    @Argument(help: "Prompt files, test sidecars (NAME.tests.yaml) or directories; `-` reads standard input and writes standard output. Default: the current directory.")
+    var paths: [String] = []
+
+    @Flag(help: "Write nothing; list the files that would change and exit 1 if any would.")
+    var check = false
+
+    @Flag(help: "With --check, also print a unified diff of each change.")
+    var diff = false
+
+    @Flag(help: "Treat standard input as a test sidecar (NAME.tests.yaml) rather than a prompt file.")
+    var stdinIsTests = false
+
+    @Option(help: "Path to promptkit.yaml (default: found from the first path upward).")
+    var config: String?
+
+    @Flag(help: "Disable colour (also: NO_COLOR).")
+    var noColor = false
+
+    func run() throws {
+        do {
+            try format()
+        } catch let e as UsageError {
+            printError("promptkit: \(e.description)")
+            throw ExitCode(2)
+        }
+    }
+
+    private func format() throws {
+        let targets = paths.isEmpty ? ["."] : paths
+        if targets.contains(FileInput.stdinPath) {
+            guard targets.count == 1 else { throw UsageError("`-` (standard input) cannot be combined with other paths") }
+            let bytes = try FileInput.read(FileInput.stdinPath)
+            switch PromptFormatter.format(bytes, kind: stdinIsTests ? .tests : .prompt) {
+            case .success(let out):
+                if check {
+                    if out != bytes { printError("would reformat <stdin>"); throw ExitCode(1) }
+                } else {
+                    FileHandle.standardOutput.write(Data(out))
+                }
+            case .failure(let refusal):
+                let (line, column) = LineIndex(bytes).position(of: refusal.range.start)
+                printError("<stdin>:\(line):\(column): error: \(refusal.message)")
+                throw ExitCode(2)
+            }
+            return
+        }
+
+        let files = try collectFiles(targets)
+        let terminal = Terminal.detect(forceNoColor: noColor)
+        var changed: [String] = []
+        var unchanged = 0
+        var failed = 0
+        for (path, shown) in files {
+            let bytes = try FileInput.read(path)
+            let kind: PromptFormatter.FileKind = path.hasSuffix(".tests.yaml") || path.hasSuffix(".tests.yml") ? .tests : .prompt
+            switch PromptFormatter.format(bytes, kind: kind) {
+            case .failure(let refusal):
+                let (line, column) = LineIndex(bytes).position(of: refusal.range.start)
+                printError("\(shown):\(line):\(column): \(terminal.severity(.error)): \(refusal.message)")
+                failed += 1
+            case .success(let out) where out == bytes:
+                unchanged += 1
+            case .success(let out):
+                changed.append(shown)
+                if check {
+                    print("would reformat \(shown)")
+                    if diff { print(UnifiedDiff.render(old: bytes, new: out, path: shown, terminal: terminal), terminator: "") }
+                } else {
+                    try write(out, to: path, shown: shown)
+                }
+            }
+        }
+        let verb = check ? "would be reformatted" : "reformatted"
+        var summary = "\(changed.count) file\(changed.count == 1 ? "" : "s") \(verb), \(unchanged) file\(unchanged == 1 ? "" : "s") already formatted"
+        if failed > 0 { summary += ", \(failed) could not be formatted" }
+        printError(summary)
+        if failed > 0 { throw ExitCode(2) }
+        if check, !changed.isEmpty { throw ExitCode(1) }
+    }
+
+    /// Prompt files and their sidecars under the targets (files are taken as given), each once.
+    private func collectFiles(_ targets: [String]) throws -> [(path: String, shown: String)] {
+        let fm = FileManager.default
+        let cwd = URL(fileURLWithPath: fm.currentDirectoryPath)
+        let cwdPath = cwd.standardizedFileURL.path
+        var seen = Set<String>()
+        var files: [(String, String)] = []
+        func add(_ url: URL) {
+            let path = url.standardizedFileURL.path
+            if seen.insert(path).inserted { files.append((path, ProjectFiles.relativePath(path, to: cwdPath))) }
+        }
+        for target in targets {
+            let url = URL(fileURLWithPath: target, relativeTo: cwd).standardizedFileURL
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: url.path, isDirectory: &isDir) else { throw UsageError("\(target): no such file or directory") }
+            guard isDir.boolValue else { add(url); continue }
+            let root = config.map { URL(fileURLWithPath: $0, relativeTo: cwd).deletingLastPathComponent() } ?? ProjectFiles.findRoot(from: url)
+            let (configuration, _) = try LoadedWorkspace.readConfiguration(root: root, configPath: config, cwd: cwd)
+            for prompt in ProjectFiles.promptFiles(under: url, root: root, configuration: configuration) {
+                add(prompt)
+                if let sidecar = TestSuite.companionPath(of: prompt.path, suffix: TestSuite.sidecarSuffix), fm.fileExists(atPath: sidecar) {
+                    add(URL(fileURLWithPath: sidecar))
+                }
+            }
+        }
+        return files
+    }
+
+    /// Replaces the file through a temporary file and a rename, keeping its permissions, so an
+    /// interrupted run never leaves a half-written prompt.
+    private func write(_ bytes: [UInt8], to path: String, shown: String) throws {
+        let fm = FileManager.default
+        let permissions = (try? fm.attributesOfItem(atPath: path))?[.posixPermissions]
+        do {
+            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+            if let permissions { try? fm.setAttributes([.posixPermissions: permissions], ofItemAtPath: path) }
+        } catch {
+            throw UsageError("\(shown): cannot be written (\(error.localizedDescription))")
+        }
+    }
+}
+
+/// A unified diff of two texts, line by line (longest common subsequence; prompt files are small).
+enum UnifiedDiff {
+    static func render(old: [UInt8], new: [UInt8], path: String, terminal: Terminal, context: Int = 3) -> String {
+        func lines(_ bytes: [UInt8]) -> [String] {
+            var all = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            if all.last == "" { all.removeLast() }
+            return all
+        }
+        let a = lines(old)
+        let b = lines(new)
+        // Larger files get a whole-file replacement rather than a quadratic table.
+        guard a.count * b.count <= 4_000_000 else {
+            return "--- \(path)\n+++ \(path) (formatted)\n" + a.map { terminal.paint("-" + $0, "31") + "\n" }.joined()
+                + b.map { terminal.paint("+" + $0, "32") + "\n" }.joined()
+        }
+        var lcs = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in stride(from: a.count - 1, through: 0, by: -1) {
+            for j in stride(from: b.count - 1, through: 0, by: -1) {
+                lcs[i][j] = a[i] == b[j] ? lcs[i + 1][j + 1] + 1 : max(lcs[i + 1][j], lcs[i][j + 1])
+            }
+        }
+        enum Op { case same(String), removed(String), added(String) }
+        var ops: [Op] = []
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            if i < a.count, j < b.count, a[i] == b[j] { ops.append(.same(a[i])); i += 1; j += 1 }
+            else if j < b.count, i == a.count || lcs[i][j + 1] >= lcs[i + 1][j] { ops.append(.added(b[j])); j += 1 }
+            else { ops.append(.removed(a[i])); i += 1 }
+        }
+        var out = "--- \(path)\n+++ \(path) (formatted)\n"
+        var k = 0
+        while k < ops.count {
+            guard case .same = ops[k] else {
+                // A hunk: back up `context` lines, run to `context` lines past the last change.
+                var start = k
+                var back = 0
+                while start > 0, back < context, case .same = ops[start - 1] { start -= 1; back += 1 }
+                var end = k
+                var sameRun = 0
+                while end < ops.count {
+                    if case .same = ops[end] { sameRun += 1; if sameRun > context * 2 { break } } else { sameRun = 0 }
+                    end += 1
+                }
+                end = min(ops.count, end - max(0, sameRun - context))
+                let oldStart = ops[..<start].filter { if case .added = $0 { false } else { true } }.count + 1
+                let newStart = ops[..<start].filter { if case .removed = $0 { false } else { true } }.count + 1
+                let oldCount = ops[start..<end].filter { if case .added = $0 { false } else { true } }.count
+                let newCount = ops[start..<end].filter { if case .removed = $0 { false } else { true } }.count
+                out += terminal.paint("@@ -\(oldStart),\(oldCount) +\(newStart),\(newCount) @@", "36") + "\n"
+                for op in ops[start..<end] {
+                    switch op {
+                    case .same(let s): out += " " + s + "\n"
+                    case .removed(let s): out += terminal.paint("-" + s, "31") + "\n"
+                    case .added(let s): out += terminal.paint("+" + s, "32") + "\n"
+                    }
+                }
+                k = end
+                continue
+            }
+            k += 1
+        }
+        return out
+    }
+}

@@ -194,6 +194,7 @@ public final class LanguageServer {
             case "textDocument/prepareRename": return .success(try prepareRename(params))
             case "textDocument/rename": return .success(try rename(params))
             case "textDocument/documentSymbol": return .success(try documentSymbols(params))
+            case "textDocument/formatting": return .success(try formatting(params))
             case "workspace/symbol": return .success(workspaceSymbols(params))
             case "textDocument/codeAction": return .success(try codeActions(params))
             case "workspace/executeCommand": return .success(try executeCommand(params))
@@ -265,6 +266,7 @@ public final class LanguageServer {
             ("referencesProvider", .bool(true)),
             ("renameProvider", object(("prepareProvider", .bool(true)))),
             ("documentSymbolProvider", .bool(true)),
+            ("documentFormattingProvider", .bool(true)),
             ("workspaceSymbolProvider", .bool(true)),
             ("codeActionProvider", object(("codeActionKinds", .array([.string("quickfix")])), ("resolveProvider", .bool(false)))),
             ("executeCommandProvider", object(("commands", .array(ServerCommand.allCases.map { .string($0.rawValue) })))),

@@ -3,6 +3,7 @@ server sends against the LSP 3.17 type definitions (lsprotocol)."""
 import asyncio
 import json
 import pathlib
+import subprocess
 import sys
 
 import pytest
@@ -354,3 +355,25 @@ async def test_run_test_lenses_run_a_child_process_and_report_failures_as_diagno
     change(client, uri, 2, (3, 10), (3, 20), "Say hello!")
     got = await diagnostics_for(client, uri, 2)
     assert not any(d.source == "promptkit test" for d in got)
+
+
+@pytest.mark.asyncio
+async def test_formatting_is_fmt_as_a_minimal_edit(client: LanguageClient, tmp_path):
+    text = ("# Grüße: a comment stays\nname: fmt/demo\nversion: 1.0.0\n"
+            "variables:\n    who:   # who is greeted\n        type: string\n"
+            "template: \"Héllo {{who}},\\nwelcome.\\n\"\nsamples:\n    one:\n        who: Ada\n")
+    uri = open_doc(client, tmp_path / "demo.prompt.yaml", text)
+    edits = await client.text_document_formatting_async(types.DocumentFormattingParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), options=types.FormattingOptions(tab_size=2, insert_spaces=True)))
+    expected = subprocess.run([BIN, "fmt", "-"], input=text, capture_output=True, text=True, check=True).stdout
+    assert apply_edits(text, edits) == expected
+    assert len(edits) == 1 and edits[0].range.start.line == 4, "the unchanged first lines are not part of the edit"
+    change(client, uri, 2, (0, 0), (text.count("\n") + 1, 0), expected)
+    again = await client.text_document_formatting_async(types.DocumentFormattingParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), options=types.FormattingOptions(tab_size=2, insert_spaces=True)))
+    assert list(again) == []
+
+    broken = open_doc(client, tmp_path / "broken.prompt.yaml", "name: \"unterminated\n")
+    with pytest.raises(Exception, match="not valid YAML"):
+        await client.text_document_formatting_async(types.DocumentFormattingParams(
+            text_document=types.TextDocumentIdentifier(uri=broken), options=types.FormattingOptions(tab_size=2, insert_spaces=True)))

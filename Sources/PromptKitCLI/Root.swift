@@ -18,7 +18,7 @@ public struct PromptKitCommand: ParsableCommand {
           promptkit lsp                           the language server (editors start it)
         """,
         version: "0.1.0",
-        subcommands: [LintCommand.self, TestCommand.self, FmtCommand.self, RenderCommand.self, TokensCommand.self, ModelsCommand.self, RuleCommand.self, RulesCommand.self, RegistryCommand.self, LSPCommand.self]
+        subcommands: [InitCommand.self, LintCommand.self, TestCommand.self, FmtCommand.self, RenderCommand.self, TokensCommand.self, ModelsCommand.self, RuleCommand.self, RulesCommand.self, RegistryCommand.self, LSPCommand.self]
     )
 
     public init() {}

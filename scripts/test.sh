@@ -30,7 +30,8 @@ if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 # tests/eval drives `promptkit test` against a scripted OpenAI-compatible server on 127.0.0.1 and
 # checks BLEU/ROUGE against sacrebleu and rouge-score.
 # tests/fmt checks `promptkit fmt` against PyYAML on fixtures, edge cases and 400 random documents.
-PROMPTKIT_REQUIRE_NVIM=1 .venv/bin/python -m pytest -q tests/python tests/lsp tests/registry tests/eval tests/fmt
+# tests/ci runs the GitHub Action's steps and the pre-commit hooks (through pre-commit) on scratch projects.
+PROMPTKIT_REQUIRE_NVIM=1 .venv/bin/python -m pytest -q tests/python tests/lsp tests/registry tests/eval tests/fmt tests/ci
 
 # Token ids against tiktoken on the CI corpus (the full run: scripts/tokenizer/parity.py).
 PROMPTKIT_TOKENIZER_BENCH=.build/debug/promptkit-tokenizer-bench .venv/bin/python scripts/tokenizer/parity.py --quick

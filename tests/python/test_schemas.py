@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SCHEMAS = ["prompt.schema.json", "promptkit.schema.json"]
+SCHEMAS = ["prompt.schema.json", "promptkit.schema.json", "tests.schema.json"]
 GOOD_FIXTURES = sorted(glob.glob(str(ROOT / "fixtures/prompts/**/*.prompt.yaml"), recursive=True))
 
 
@@ -56,3 +56,40 @@ def test_tests_sidecars_satisfy_their_schema():
         assert errors == [], path
     assert not validator.is_valid({"tests": [{"name": "x", "assert": [{"contians": "x"}]}]})
     assert not validator.is_valid({"tests": [{"name": "x", "asert": []}]})
+
+
+def property_definitions(node, pointer=""):
+    """(JSON pointer, subschema) of every property definition, through items, maps, choices and $defs."""
+    if not isinstance(node, dict):
+        return
+    for name, sub in node.get("properties", {}).items():
+        here = f"{pointer}/properties/{name}"
+        yield here, sub
+        yield from property_definitions(sub, here)
+    for key in ("items", "additionalProperties", "then", "else"):
+        if isinstance(node.get(key), dict):
+            yield from property_definitions(node[key], f"{pointer}/{key}")
+    for key in ("oneOf", "anyOf", "allOf"):
+        for i, sub in enumerate(node.get(key, [])):
+            yield from property_definitions(sub, f"{pointer}/{key}/{i}")
+    for name, sub in node.get("$defs", {}).items():
+        yield from property_definitions(sub, f"{pointer}/$defs/{name}")
+
+
+@pytest.mark.parametrize("name", SCHEMAS)
+def test_every_property_is_described_with_valid_examples(name):
+    """Editors show descriptions on hover and examples in completion; an example that its own
+    schema rejects would teach users a mistake, so each one is validated where it stands."""
+    from referencing import Registry, Resource
+    schemas = {n: json.loads((ROOT / "Schemas" / n).read_text()) for n in SCHEMAS}
+    registry = Registry().with_resources((s["$id"], Resource.from_contents(s)) for s in schemas.values())
+    schema = schemas[name]
+    definitions = list(property_definitions(schema))
+    assert len(definitions) >= 2
+    for pointer, sub in definitions:
+        assert sub.get("description"), f"{name}#{pointer} has no description"
+        assert sub.get("examples"), f"{name}#{pointer} has no examples"
+        validator = jsonschema.Draft202012Validator({"$ref": schema["$id"] + "#" + pointer}, registry=registry)
+        for example in sub["examples"]:
+            errors = [e.message for e in validator.iter_errors(example)]
+            assert errors == [], f"{name}#{pointer}: example {example!r}: {errors}"

@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 sudo_cmd=""
 if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null; then sudo_cmd="sudo"; fi
 # neovim: the language server's end-to-end test drives a headless Neovim with editors/nvim.
-if ! pkg-config --exists yaml-0.1 2>/dev/null || ! pkg-config --exists sqlite3 2>/dev/null || ! pkg-config --exists libcrypto 2>/dev/null || ! command -v nvim >/dev/null; then
+# chromium: `promptkit tokens --html` pages are rendered and screenshotted in headless Chromium.
+if ! pkg-config --exists yaml-0.1 2>/dev/null || ! pkg-config --exists sqlite3 2>/dev/null || ! pkg-config --exists libcrypto 2>/dev/null || ! command -v nvim >/dev/null || ! command -v chromium >/dev/null; then
   $sudo_cmd apt-get update -qq
-  $sudo_cmd apt-get install -y -qq pkg-config libyaml-dev libsqlite3-dev libssl-dev python3-venv neovim >/dev/null
+  $sudo_cmd apt-get install -y -qq pkg-config libyaml-dev libsqlite3-dev libssl-dev python3-venv neovim chromium >/dev/null
 fi
 
 # The Mustache spec suite lives beside the repository (../shared); tests read it from there.

@@ -27,6 +27,7 @@ struct TokensCommand: ParsableCommand {
           promptkit tokens notes.txt --model gpt-4o
           cat big.txt | promptkit tokens --encoding cl100k_base
           promptkit tokens --raw prompt.prompt.yaml --ids
+          promptkit tokens support/triage.prompt.yaml --html triage-tokens.html
         """
     )
 
@@ -57,6 +58,9 @@ struct TokensCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: RenderFormat = .text
 
+    @Option(help: ArgumentHelp("Also write a self-contained HTML page of a prompt file's tokens (boundaries coloured, counts per message, the model table) to this path.", valueName: "page.html"))
+    var html: String?
+
     @Option(help: "promptkit.yaml to use (default: found from the file's folder upwards).")
     var config: String?
 
@@ -72,7 +76,7 @@ struct TokensCommand: ParsableCommand {
                 }
                 try countPromptFile(path)
             } else {
-                guard models == nil, sample == nil else { throw UsageError("--models and --sample apply to prompt files") }
+                guard models == nil, sample == nil, html == nil else { throw UsageError("--models, --sample and --html apply to prompt files") }
                 try countPlainText(path)
             }
         } catch let e as UsageError {
@@ -218,6 +222,26 @@ struct TokensCommand: ParsableCommand {
         let main = counted(primaryEncoding)
         let reserved = parsed.prompt.maxTokens?.value
         let sampleName = sample ?? parsed.prompt.samples.first?.name.value
+        let how = primary.map { "\($0.id), \(primaryEncoding.rawValue)\($0.tokenizer.isEstimate ? ", estimate" : "")" } ?? primaryEncoding.rawValue
+        let rows = table.map { info in
+            let c = counted(info.tokenizer.encoding)
+            return TokenPage.ModelRow(
+                id: info.id, estimate: info.tokenizer.isEstimate, tokens: c.total,
+                inputCost: info.inputCost(tokens: c.total).map(ModelInfo.formatCost) ?? "—",
+                outputCost: reserved.flatMap { info.outputCost(tokens: $0) }.map(ModelInfo.formatCost) ?? "—",
+                context: info.contextWindow.map { String(format: "%.1f%%", Double(c.total + (reserved ?? 0)) * 100 / Double($0)) } ?? "—")
+        }
+
+        if let html {
+            let page = TokenPage.render(file: parsed.path, sample: sampleName, encodingLabel: how, estimate: primary?.tokenizer.isEstimate ?? false,
+                                        rendering: rendering, encoding: Encoding.named(primaryEncoding), count: main, reserved: reserved, models: rows)
+            do {
+                try Data(page.utf8).write(to: URL(fileURLWithPath: html), options: .atomic)
+            } catch {
+                throw UsageError("\(html): cannot be written (\(error.localizedDescription))")
+            }
+            printError("wrote \(html) (\(main.total) tokens, \(primaryEncoding.rawValue))")
+        }
 
         if format == .json {
             var o = OrderedObject()
@@ -250,7 +274,6 @@ struct TokensCommand: ParsableCommand {
 
         let t = Terminal.detect()
         var lines: [String] = []
-        let how = primary.map { "\($0.id), \(primaryEncoding.rawValue)\($0.tokenizer.isEstimate ? ", estimate" : "")" } ?? primaryEncoding.rawValue
         lines.append(t.bold(parsed.path) + "  (sample: \(sampleName ?? "none, declared defaults only"); \(how))")
         for (m, tokens) in zip(rendering.messages, main.contentTokens) {
             lines.append("  \(m.role.padding(toLength: 10, withPad: " ", startingAt: 0)) \(pad(tokens, 8)) tokens")
@@ -259,19 +282,8 @@ struct TokensCommand: ParsableCommand {
         lines.append("  \("total".padding(toLength: 10, withPad: " ", startingAt: 0)) \(pad(main.total, 8)) tokens" + (overhead > 0 ? " (incl. \(overhead) of chat formatting)" : ""))
         lines.append("")
         let header = ["model", "tokens", "input cost", reserved.map { "output (\($0))" } ?? "output", "context"]
-        var rows: [[String]] = [header]
-        for info in table {
-            let c = counted(info.tokenizer.encoding)
-            let mark = info.tokenizer.isEstimate ? "~" : ""
-            rows.append([
-                info.id,
-                mark + String(c.total),
-                info.inputCost(tokens: c.total).map(ModelInfo.formatCost) ?? "—",
-                reserved.flatMap { info.outputCost(tokens: $0) }.map(ModelInfo.formatCost) ?? "—",
-                info.contextWindow.map { String(format: "%.1f%%", Double(c.total + (reserved ?? 0)) * 100 / Double($0)) } ?? "—",
-            ])
-        }
-        lines += HumanOutput.table(rows, leftAligned: 1, separator: "   ", indent: "  ", terminal: t)
+        let cells = [header] + rows.map { [$0.id, ($0.estimate ? "~" : "") + String($0.tokens), $0.inputCost, $0.outputCost, $0.context] }
+        lines += HumanOutput.table(cells, leftAligned: 1, separator: "   ", indent: "  ", terminal: t)
         if table.contains(where: { $0.tokenizer.isEstimate }) {
             lines.append("  ~ estimate: the model's tokenizer is not public (see `promptkit models`)")
         }

@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "PromptSyntax", "Mustache", "CoreSupport"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Analysis", "PromptSyntax", "CoreSupport"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"], exclude: ["Corpus"]),
-        .testTarget(name: "CLITests", dependencies: ["PromptKitCLI"]),
+        .testTarget(name: "CLITests", dependencies: ["PromptKitCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Analysis", "CoreSupport", "PromptSyntax", "ModelCatalog"]),
         .testTarget(name: "LanguageServerTests", dependencies: ["LanguageServer", "LanguageServerProtocol", "CoreSupport"]),
         .testTarget(

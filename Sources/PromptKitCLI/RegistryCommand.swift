@@ -188,7 +188,10 @@ struct PublishCommand: ParsableCommand {
 }
 
 struct ListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "Every prompt name with its latest version and environments.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "Every prompt name with its latest version and environments.",
+        discussion: "Examples:\n  promptkit registry list\n  promptkit registry list --format json --db /srv/promptkit/registry.sqlite"
+    )
     @OptionGroup var options: RegistryOptions
 
     func run() throws {
@@ -469,7 +472,10 @@ struct ProtectCommand: ParsableCommand {
 }
 
 struct UnprotectCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "unprotect", abstract: "Remove an environment's promotion gate.")
+    static let configuration = CommandConfiguration(
+        commandName: "unprotect", abstract: "Remove an environment's promotion gate.",
+        discussion: "Example:\n  promptkit registry unprotect staging --author ada"
+    )
     @OptionGroup var options: RegistryOptions
     @Argument(help: "The environment.") var environment: String
     @Option(help: "Recorded as who did it (default: git config).") var author: String?
@@ -507,6 +513,12 @@ struct RecordTestCommand: ParsableCommand {
 struct ExperimentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "experiment", abstract: "A/B experiments between two versions of a prompt.",
+        discussion: """
+        Examples:
+          promptkit registry experiment create tone --prompt support/triage --control 1.3.0 --treatment 1.4.0 --split 0.2
+          promptkit registry experiment assign tone --user 42
+          promptkit registry experiment stop tone --winner treatment
+        """,
         subcommands: [ExperimentCreateCommand.self, ExperimentListCommand.self, ExperimentStopCommand.self, AssignCommand.self]
     )
 }
@@ -539,7 +551,10 @@ struct ExperimentCreateCommand: ParsableCommand {
 }
 
 struct ExperimentListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "Every experiment.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "Every experiment.",
+        discussion: "Example:\n  promptkit registry experiment list --format json"
+    )
     @OptionGroup var options: RegistryOptions
 
     func run() throws {

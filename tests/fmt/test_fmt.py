@@ -164,6 +164,12 @@ def test_edge_case(source):
     assert_formats_faithfully(source)
 
 
+def test_schema_modeline_stays_first():
+    source = "# yaml-language-server: $schema=../schemas/prompt.schema.json\nversion: 1.0.0\nname: a/b\ntemplate: hi\n"
+    out = assert_formats_faithfully(source)
+    assert out.startswith("# yaml-language-server: $schema=../schemas/prompt.schema.json\nname: a/b\n")
+
+
 def test_multiline_strings_become_blocks():
     out = assert_formats_faithfully('template: "You are {{role}}.\\nAnswer {{q}}.\\n"\n')
     assert out == "template: |\n  You are {{role}}.\n  Answer {{q}}.\n"

@@ -6,6 +6,12 @@ public enum Escaping: String, Sendable, CaseIterable {
     case none
     /// Spec mode: `{{var}}` escapes `& < > "`; `{{{var}}}` and `{{&var}}` do not.
     case html
+
+    /// `text` as `{{var}}` inserts it under this escaping (with `.html`, safe in HTML content and
+    /// double-quoted attributes).
+    public func apply(_ text: String) -> String {
+        self == .html ? Renderer.escapeHTML(text) : text
+    }
 }
 
 /// Supplies partials by name. Prompt files resolve names to other prompt files in the workspace;
@@ -172,6 +178,8 @@ struct Renderer {
         return current
     }
 
+    /// Escapes `&`, `<`, `>` and `"` (Mustache's `{{var}}` escaping), which makes text safe in HTML
+    /// content and in double-quoted attribute values.
     static func escapeHTML(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)

@@ -2,6 +2,7 @@ import Analysis
 import CoreSupport
 import Foundation
 import ModelCatalog
+import Mustache
 import Tokenizer
 
 /// `promptkit tokens FILE --html PAGE`: one self-contained HTML file (inline CSS and script, no
@@ -53,21 +54,8 @@ enum TokenPage {
         return bytes.count - i >= expected
     }
 
-    static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    /// HTML escaping, as Mustache's `{{var}}` does it (`& < > "`; attributes here are double-quoted).
+    static func escape(_ s: String) -> String { Escaping.html.apply(s) }
 
     static func render(file: String, sample: String?, encodingLabel: String, estimate: Bool, rendering: PromptRendering,
                        encoding: Encoding, count: PromptTokenCount, reserved: Int?, models: [ModelRow]) -> String {

@@ -78,10 +78,21 @@ struct FmtCommand: ParsableCommand {
         var changed: [String] = []
         var unchanged = 0
         var failed = 0
-        for (path, shown) in files {
-            let bytes = try FileInput.read(path)
-            let kind: PromptFormatter.FileKind = path.hasSuffix(".tests.yaml") || path.hasSuffix(".tests.yml") ? .tests : .prompt
-            switch PromptFormatter.format(bytes, kind: kind) {
+        // Files are read and formatted on all cores; reports and writes follow in path order.
+        let results: [Result<(bytes: [UInt8], formatted: Result<[UInt8], PromptFormatter.Refusal>), UsageError>] = Parallel.map(files) { file in
+            do {
+                let bytes = try FileInput.read(file.path)
+                let kind: PromptFormatter.FileKind = file.path.hasSuffix(".tests.yaml") || file.path.hasSuffix(".tests.yml") ? .tests : .prompt
+                return .success((bytes, PromptFormatter.format(bytes, kind: kind)))
+            } catch let e as UsageError {
+                return .failure(e)
+            } catch {
+                return .failure(UsageError("\(file.shown): \(error)"))
+            }
+        }
+        for ((path, shown), result) in zip(files, results) {
+            let (bytes, formatted) = try result.get()
+            switch formatted {
             case .failure(let refusal):
                 let (line, column) = LineIndex(bytes).position(of: refusal.range.start)
                 printError("\(shown):\(line):\(column): \(terminal.severity(.error)): \(refusal.message)")

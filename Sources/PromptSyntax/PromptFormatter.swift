@@ -179,9 +179,11 @@ public enum PromptFormatter {
             return xs.count == ys.count && zip(xs, ys).allSatisfy { sameData($0, $1) }
         case (.mapping(let xs), .mapping(let ys)):
             guard xs.count == ys.count else { return false }
+            // Keys are unique scalars here (checked before formatting), so a lookup table pairs them.
+            var byKey: [String: YAMLPair] = [:]
+            for y in ys { byKey[y.key.scalar?.value ?? ""] = y }
             for x in xs {
-                guard let y = ys.first(where: { $0.key.scalar?.value == x.key.scalar?.value }),
-                      sameData(x.key, y.key), sameData(x.value, y.value) else { return false }
+                guard let y = byKey[x.key.scalar?.value ?? ""], sameData(x.key, y.key), sameData(x.value, y.value) else { return false }
             }
             return true
         default:
@@ -366,7 +368,11 @@ struct Writer {
     mutating func attach(_ comments: [SourceComment], root: YAMLNode) {
         var list: [(start: Int, node: YAMLNode, value: YAMLNode)] = []
         entries(root, into: &list)
-        for (start, node, _) in list where hasBlankLineBefore(start, comments: comments) {
+        // Pre-order starts never decrease, so "the last entry starting before" and "the first
+        // starting after" an offset are binary searches (files can hold 100,000 entries).
+        let starts = list.map(\.start)
+        let commentLines = Set(comments.filter(\.isFullLine).map { lines.line(containing: $0.offset) })
+        for (start, node, _) in list where hasBlankLineBefore(start, commentLines: commentLines) {
             attachments[ObjectIdentifier(node), default: Attachment()].blankLineBefore = true
         }
         for comment in comments {
@@ -374,11 +380,13 @@ struct Writer {
                 headerComments.append(comment.text)
                 continue
             }
+            // The first entry starting after the comment (starts equal to the offset cannot occur).
+            let after = Self.partition(starts) { $0 <= comment.offset }
             // An end-of-line comment belongs to the entry on its line: one that starts there, or a
             // scalar that ends there (a plain scalar folded over lines). One per entry; a second
             // (only possible after a multi-line flow collection) goes above the next entry.
-            if !comment.isFullLine, let owner = lastEntry(startingBefore: comment.offset, in: list),
-               attachments[ObjectIdentifier(owner.node)]?.trailing.isEmpty ?? true {
+            if !comment.isFullLine, after > 0, attachments[ObjectIdentifier(list[after - 1].node)]?.trailing.isEmpty ?? true {
+                let owner = list[after - 1]
                 let line = lines.line(containing: comment.offset)
                 let startsHere = lines.line(containing: owner.start) == line
                 let scalarEndsHere = !isBlock(owner.value) && lines.line(containing: owner.start) <= line
@@ -388,35 +396,35 @@ struct Writer {
                     continue
                 }
             }
-            if let next = list.first(where: { $0.start > comment.offset }) {
-                attachments[ObjectIdentifier(next.node), default: Attachment()].leading.append(comment.text)
+            if after < list.count {
+                attachments[ObjectIdentifier(list[after].node), default: Attachment()].leading.append(comment.text)
             } else {
                 footerComments.append(comment.text)
             }
         }
     }
 
-    func lastEntry(startingBefore offset: Int, in list: [(start: Int, node: YAMLNode, value: YAMLNode)]) -> (start: Int, node: YAMLNode, value: YAMLNode)? {
-        var found: (start: Int, node: YAMLNode, value: YAMLNode)?
-        for entry in list {
-            if entry.start >= offset { break }
-            found = entry
+    /// The index of the first element of the sorted `values` for which `isBefore` is false.
+    static func partition(_ values: [Int], isBefore: (Int) -> Bool) -> Int {
+        var lo = 0
+        var hi = values.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if isBefore(values[mid]) { lo = mid + 1 } else { hi = mid }
         }
-        return found
+        return lo
     }
 
     /// Whether a blank line separates this entry (with the full-line comments just above it) from
     /// what comes before.
-    func hasBlankLineBefore(_ start: Int, comments: [SourceComment]) -> Bool {
+    func hasBlankLineBefore(_ start: Int, commentLines: Set<Int>) -> Bool {
         var line = lines.line(containing: start) - 1
-        let commentLines = Set(comments.filter(\.isFullLine).map { lines.line(containing: $0.offset) })
         while line >= 0, commentLines.contains(line) { line -= 1 }
         guard line >= 0 else { return false }
         let range = lines.lineRange(line)
         return document.bytes[range.start..<range.end].allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
     }
 
-    /// Whether a `---` line comes before the root node (kept: some teams start every file with it).
     func hasExplicitDocumentStart() -> Bool {
         guard let root = document.root else { return false }
         let rootLine = lines.line(containing: root.range.start)

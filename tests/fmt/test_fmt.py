@@ -282,3 +282,17 @@ def test_random_document(seed):
     except yaml.YAMLError:
         pytest.fail(f"generator produced invalid YAML (a bug in the test)\n{source}")
     assert_formats_faithfully(source)
+
+
+def test_a_large_commented_file_is_formatted_in_linear_time():
+    """20,000 entries with 40,000 comments (1 MB). Attaching comments was quadratic once (100 s);
+    the timeout is a hang guard, not a speed target (those live in Benchmarks/fmt-bench.sh)."""
+    lines = ["version: 1.0.0", "name: big/x", "samples:"]
+    for i in range(20_000):
+        lines += [f"  # sample {i}", f"  s{i}:", f"      q: value {i}  # c{i}"]
+    source = "\n".join(lines) + "\n"
+    done = subprocess.run([BIN, "fmt", "-"], input=source.encode(), capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr.decode()
+    out = done.stdout.decode()
+    assert out.startswith("name: big/x\nversion: 1.0.0\nsamples:\n  # sample 0\n  s0:\n    q: value 0  # c0\n")
+    assert len(comments(out)) == 20_000

@@ -13,8 +13,7 @@ extension LanguageServer {
     func formatting(_ params: Value) throws(ResponseError) -> Value {
         let doc = try document(params)
         guard isPromptDocument(doc) else { return .array([]) }
-        let kind: PromptFormatter.FileKind = doc.path.hasSuffix(".tests.yaml") || doc.path.hasSuffix(".tests.yml") ? .tests : .prompt
-        switch PromptFormatter.format(doc.bytes, kind: kind) {
+        switch PromptFormatter.format(doc.bytes, kind: PromptFormatter.FileKind(path: doc.path)) {
         case .failure(let refusal):
             let (line, column) = doc.lineIndex.position(of: refusal.range.start)
             throw ResponseError(.requestFailed, "\(refusal.message) (line \(line), column \(column))")

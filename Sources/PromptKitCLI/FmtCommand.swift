@@ -5,6 +5,7 @@ import Evaluation
 import Foundation
 import Project
 import PromptSyntax
+import Registry
 
 struct FmtCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -82,8 +83,7 @@ struct FmtCommand: ParsableCommand {
         let results: [Result<(bytes: [UInt8], formatted: Result<[UInt8], PromptFormatter.Refusal>), UsageError>] = Parallel.map(files) { file in
             do {
                 let bytes = try FileInput.read(file.path)
-                let kind: PromptFormatter.FileKind = file.path.hasSuffix(".tests.yaml") || file.path.hasSuffix(".tests.yml") ? .tests : .prompt
-                return .success((bytes, PromptFormatter.format(bytes, kind: kind)))
+                    return .success((bytes, PromptFormatter.format(bytes, kind: PromptFormatter.FileKind(path: file.path))))
             } catch let e as UsageError {
                 return .failure(e)
             } catch {
@@ -103,7 +103,7 @@ struct FmtCommand: ParsableCommand {
                 changed.append(shown)
                 if check {
                     print("would reformat \(shown)")
-                    if diff { print(UnifiedDiff.render(old: bytes, new: out, path: shown, terminal: terminal), terminator: "") }
+                    if diff { print(Self.diffText(old: bytes, new: out, path: shown, terminal: terminal), terminator: "") }
                 } else {
                     try write(out, to: path, shown: shown)
                 }
@@ -157,69 +157,23 @@ struct FmtCommand: ParsableCommand {
             throw UsageError("\(shown): cannot be written (\(error.localizedDescription))")
         }
     }
-}
 
-/// A unified diff of two texts, line by line (longest common subsequence; prompt files are small).
-enum UnifiedDiff {
-    static func render(old: [UInt8], new: [UInt8], path: String, terminal: Terminal, context: Int = 3) -> String {
-        func lines(_ bytes: [UInt8]) -> [String] {
-            var all = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            if all.last == "" { all.removeLast() }
-            return all
+    /// The registry's unified diff (Myers, tested there), coloured on a terminal. Both texts end
+    /// in a newline that terminates their last line, so it is not diffed as an empty line.
+    static func diffText(old: [UInt8], new: [UInt8], path: String, terminal: Terminal) -> String {
+        func text(_ bytes: [UInt8]) -> String {
+            let s = String(decoding: bytes, as: UTF8.self)
+            return s.hasSuffix("\n") ? String(s.dropLast()) : s
         }
-        let a = lines(old)
-        let b = lines(new)
-        // Larger files get a whole-file replacement rather than a quadratic table.
-        guard a.count * b.count <= 4_000_000 else {
-            return "--- \(path)\n+++ \(path) (formatted)\n" + a.map { terminal.paint("-" + $0, "31") + "\n" }.joined()
-                + b.map { terminal.paint("+" + $0, "32") + "\n" }.joined()
-        }
-        var lcs = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
-        for i in stride(from: a.count - 1, through: 0, by: -1) {
-            for j in stride(from: b.count - 1, through: 0, by: -1) {
-                lcs[i][j] = a[i] == b[j] ? lcs[i + 1][j + 1] + 1 : max(lcs[i + 1][j], lcs[i][j + 1])
-            }
-        }
-        enum Op { case same(String), removed(String), added(String) }
-        var ops: [Op] = []
-        var i = 0, j = 0
-        while i < a.count || j < b.count {
-            if i < a.count, j < b.count, a[i] == b[j] { ops.append(.same(a[i])); i += 1; j += 1 }
-            else if j < b.count, i == a.count || lcs[i][j + 1] >= lcs[i + 1][j] { ops.append(.added(b[j])); j += 1 }
-            else { ops.append(.removed(a[i])); i += 1 }
-        }
-        var out = "--- \(path)\n+++ \(path) (formatted)\n"
-        var k = 0
-        while k < ops.count {
-            guard case .same = ops[k] else {
-                // A hunk: back up `context` lines, run to `context` lines past the last change.
-                var start = k
-                var back = 0
-                while start > 0, back < context, case .same = ops[start - 1] { start -= 1; back += 1 }
-                var end = k
-                var sameRun = 0
-                while end < ops.count {
-                    if case .same = ops[end] { sameRun += 1; if sameRun > context * 2 { break } } else { sameRun = 0 }
-                    end += 1
-                }
-                end = min(ops.count, end - max(0, sameRun - context))
-                let oldStart = ops[..<start].filter { if case .added = $0 { false } else { true } }.count + 1
-                let newStart = ops[..<start].filter { if case .removed = $0 { false } else { true } }.count + 1
-                let oldCount = ops[start..<end].filter { if case .added = $0 { false } else { true } }.count
-                let newCount = ops[start..<end].filter { if case .removed = $0 { false } else { true } }.count
-                out += terminal.paint("@@ -\(oldStart),\(oldCount) +\(newStart),\(newCount) @@", "36") + "\n"
-                for op in ops[start..<end] {
-                    switch op {
-                    case .same(let s): out += " " + s + "\n"
-                    case .removed(let s): out += terminal.paint("-" + s, "31") + "\n"
-                    case .added(let s): out += terminal.paint("+" + s, "32") + "\n"
-                    }
-                }
-                k = end
-                continue
-            }
-            k += 1
-        }
-        return out
+        let diff = UnifiedDiff.make(old: text(old), new: text(new), oldLabel: path, newLabel: path + " (formatted)")
+        guard terminal.color else { return diff }
+        return diff.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { index, line in
+            let line = String(line)
+            if index < 2 { return line }  // the --- and +++ headers
+            if line.hasPrefix("@@") { return terminal.paint(line, "36") }
+            if line.hasPrefix("-") { return terminal.paint(line, "31") }
+            if line.hasPrefix("+") { return terminal.paint(line, "32") }
+            return line
+        }.joined(separator: "\n")
     }
 }

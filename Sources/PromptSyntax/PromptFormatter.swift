@@ -21,6 +21,11 @@ public enum PromptFormatter {
         case prompt
         /// `NAME.tests.yaml` sidecars.
         case tests
+
+        /// The kind a file's name says it is: sidecars end in `.tests.yaml`/`.tests.yml`.
+        public init(path: String) {
+            self = path.hasSuffix(".tests.yaml") || path.hasSuffix(".tests.yml") ? .tests : .prompt
+        }
     }
 
     /// Why a file was not formatted; `range` points at the cause in the input.
@@ -314,11 +319,7 @@ struct Writer {
     var footerComments: [String] = []
     var out = ""
     /// The last thing written is a `|+` block: a blank line after it would join its value.
-    var endsInKeptBlock: Bool {
-        guard let headerLine = lastBlockHeader else { return false }
-        return headerLine.hasSuffix("+")
-    }
-    var lastBlockHeader: String?
+    var endsInKeptBlock = false
 
     init(document: YAMLDocument, comments: [SourceComment], kind: PromptFormatter.FileKind) {
         self.document = document
@@ -665,7 +666,7 @@ struct Writer {
     mutating func writeValue(_ value: YAMLNode, indent: Int, context: PromptFormatter.Context, attachment: Attachment?, isItem: Bool) {
         let trailing = trailingText(attachment)
         let childIndent = indent + 2
-        lastBlockHeader = nil
+        endsInKeptBlock = false
         if isBlock(value) {
             let props = properties(value)
             if isItem, props.isEmpty {
@@ -685,7 +686,7 @@ struct Writer {
                 out += " " + header + trailing + "\n"
                 let pad = String(repeating: " ", count: childIndent)
                 for line in lines { out += (line.isEmpty ? "" : pad + line) + "\n" }
-                lastBlockHeader = header
+                endsInKeptBlock = header.hasSuffix("+")
             }
             return
         }

@@ -16,7 +16,7 @@ public enum PhraseFamily: String, Sendable, CaseIterable {
 /// normalised exactly like scanned text, so they are written in plain lowercase (accents, Arabic
 /// letter variants and CJK segmentation are handled for them).
 ///
-/// The text is read by `compiled(cache:)`, which `PhraseMatcher` calls for the whole lexicon at
+/// The text is read by `slots(cache:)`, which `PhraseMatcher` calls for the whole lexicon at
 /// once so that the alternatives the patterns share (the vocabularies repeat) are read once.
 struct PhrasePattern: Sendable {
     let family: PhraseFamily
@@ -33,9 +33,11 @@ struct PhrasePattern: Sendable {
         self.source = source
     }
 
-    /// The pattern with its slots read from the text. Split on bytes: the text is ASCII
-    /// syntax around words, and `String.split` would find grapheme boundaries in ~100 KB.
-    func compiled(cache: inout [Substring: [Atom]]) -> CompiledPhrasePattern {
+    /// Reads the pattern's text into slots of alternatives, each alternative a sequence of atoms.
+    /// Split on bytes: the text is ASCII syntax around words, and `String.split` would find
+    /// grapheme boundaries in ~100 KB. `cache` holds the alternatives already read (the
+    /// vocabularies repeat across patterns).
+    func slots(cache: inout [Substring: [Atom]]) -> (slots: [[[Atom]]], gaps: [Int]) {
         var slots: [[[Atom]]] = []
         var gaps: [Int] = []
         var pendingGap = 0
@@ -61,7 +63,7 @@ struct PhrasePattern: Sendable {
             }
             slots.append(slot)
         }
-        return CompiledPhrasePattern(family: family, slots: slots, gaps: gaps)
+        return (slots, gaps)
     }
 
     static func atoms(_ alternative: String) -> [Atom] {
@@ -78,25 +80,12 @@ struct PhrasePattern: Sendable {
             // own keys: reading them as text would give the same, at a cost every lint run pays.
             atoms = words.map { .word(String(decoding: $0, as: UTF8.self)) }
         } else {
-            let units = TextUnits.units(text.replacingUnderscores()).filter { $0.key != TextUnit.sentenceStart }
-            atoms = units.map { .word($0.key) }
+            let spaced = String(decoding: text.utf8.map { $0 == UInt8(ascii: "_") ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+            atoms = TextUnits.keys(spaced).filter { $0 != TextUnit.sentenceStart }.map { .word($0) }
         }
         if prefix, case .word(let last)? = atoms.last { atoms[atoms.count - 1] = .prefix(last) }
         if uppercaseOnly, case .word(let last)? = atoms.last { atoms[atoms.count - 1] = .uppercase(last) }
         return atoms
-    }
-}
-
-/// A pattern read from its text: per slot, the alternatives as sequences of atoms.
-struct CompiledPhrasePattern: Sendable {
-    let family: PhraseFamily
-    let slots: [[[PhrasePattern.Atom]]]
-    let gaps: [Int]
-}
-
-extension String {
-    fileprivate func replacingUnderscores() -> String {
-        String(map { $0 == "_" ? " " : $0 })
     }
 }
 
@@ -112,23 +101,155 @@ struct PhraseMatch: Sendable {
     let reading: String
 }
 
+/// Byte strings to dense ids (0, 1, 2… in insertion order), by open addressing with linear
+/// probing. The phrase matcher looks up every unit of scanned text here, on the bytes
+/// `TextUnits` wrote: hashing a `String` per word with the standard library's seeded SipHash
+/// cost more than the rest of the scan.
+struct ByteStringTable: Sendable {
+    static let absent: Int32 = -1
+    private(set) var bytes: [UInt8] = []
+    /// Key `i` is `bytes[bounds[i]..<bounds[i + 1]]`.
+    private(set) var bounds: [Int32] = [0]
+    private var slots: [Int32]
+
+    init(expectedCount: Int = 8) {
+        var size = 16
+        while size < expectedCount * 2 { size <<= 1 }
+        slots = [Int32](repeating: Self.absent, count: size)
+    }
+
+    var count: Int { bounds.count - 1 }
+
+    /// FNV-1a: short keys, no adversary (the keys are the lexicon's own words; text only probes).
+    @inline(__always)
+    static func hash(_ key: UnsafeBufferPointer<UInt8>) -> Int {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for c in key { h = (h ^ UInt64(c)) &* 0x0000_0100_0000_01B3 }
+        return Int(truncatingIfNeeded: h ^ (h >> 32))
+    }
+
+    /// The key's id, or `absent`.
+    func find(_ key: UnsafeBufferPointer<UInt8>) -> Int32 {
+        let mask = slots.count - 1
+        return bytes.withUnsafeBufferPointer { all in
+            slots.withUnsafeBufferPointer { slots in
+                bounds.withUnsafeBufferPointer { bounds in
+                    var i = Self.hash(key) & mask
+                    while true {
+                        let id = slots[i]
+                        if id < 0 { return Self.absent }
+                        let lo = Int(bounds[Int(id)]), hi = Int(bounds[Int(id) + 1])
+                        if hi - lo == key.count {
+                            var k = 0
+                            while k < key.count, all[lo + k] == key[k] { k += 1 }
+                            if k == key.count { return id }
+                        }
+                        i = (i + 1) & mask
+                    }
+                }
+            }
+        }
+    }
+
+    func find<C: Collection>(_ key: C) -> Int32 where C.Element == UInt8 {
+        Array(key).withUnsafeBufferPointer { find($0) }
+    }
+
+    /// The key's id, adding it when new.
+    @discardableResult
+    mutating func insert<C: Collection>(_ key: C) -> Int32 where C.Element == UInt8 {
+        let k = Array(key)
+        let existing = k.withUnsafeBufferPointer { find($0) }
+        if existing >= 0 { return existing }
+        if (count + 1) * 2 > slots.count { grow() }
+        let id = Int32(count)
+        bytes.append(contentsOf: k)
+        bounds.append(Int32(bytes.count))
+        place(id, hash: k.withUnsafeBufferPointer { Self.hash($0) })
+        return id
+    }
+
+    private mutating func place(_ id: Int32, hash: Int) {
+        let mask = slots.count - 1
+        var i = hash & mask
+        while slots[i] >= 0 { i = (i + 1) & mask }
+        slots[i] = id
+    }
+
+    private mutating func grow() {
+        slots = [Int32](repeating: Self.absent, count: slots.count * 2)
+        for id in 0..<Int32(count) {
+            let h = bytes.withUnsafeBufferPointer { all in
+                Self.hash(UnsafeBufferPointer(rebasing: all[Int(bounds[Int(id)])..<Int(bounds[Int(id) + 1])]))
+            }
+            place(id, hash: h)
+        }
+    }
+
+    func key(_ id: Int32) -> ArraySlice<UInt8> {
+        bytes[Int(bounds[Int(id)])..<Int(bounds[Int(id) + 1])]
+    }
+
+    func string(_ id: Int32) -> String {
+        String(decoding: key(id), as: UTF8.self)
+    }
+}
+
 /// Finds every pattern in a unit stream in one pass.
 ///
-/// Each unit is resolved once: its key, else (for words that are not phrase words as written)
-/// the phrase word its look-alike/leetspeak skeleton or scrambled middle letters spell. Each
-/// pattern keeps, per slot, only the latest chain that reached it: a later chain end is never
-/// worse for the next slot's gap, so one integer per slot suffices and the scan stays linear in
-/// the number of units times the few hits a unit has.
+/// Words are interned: every atom's text has an id in one `ByteStringTable`, each unit of the
+/// text is resolved once to an id (its key; else, for words that are not phrase words as
+/// written, the phrase word its look-alike/leetspeak skeleton or scrambled middle letters
+/// spell), and patterns are indexed by the id of their first atom. Each pattern keeps, per
+/// slot, only the latest chain that reached it: a later chain end is never worse for the next
+/// slot's gap, so one integer per slot suffices and the scan stays linear in the number of
+/// units times the few hits a unit has.
 final class PhraseMatcher: Sendable {
-    let patterns: [CompiledPhrasePattern]
+    struct Pattern: Sendable {
+        let family: PhraseFamily
+        let slotCount: Int
+        let gaps: [Int]
+    }
+
+    enum AtomKind: UInt8, Sendable {
+        case word, prefix, uppercase
+    }
+
+    struct Atom: Sendable {
+        let word: Int32
+        let kind: AtomKind
+    }
+
+    /// One alternative of one pattern slot: its atoms are `atoms[atomStart..<atomStart + atomCount]`.
+    struct Entry: Sendable {
+        let pattern: Int32
+        let slot: Int32
+        let atomStart: Int32
+        let atomCount: Int32
+    }
 
     /// The latest chain that reached a slot: where it ended and began (unit indices) and the
-    /// techniques its words needed. 32-bit indices keep the array every call initialises small (unit counts are capped far
-    /// below 2^31 by the scanned value's size limit).
+    /// techniques its words needed. 32-bit indices keep the array every call initialises small
+    /// (unit counts are capped far below 2^31 by the scanned value's size limit).
     struct Chain {
         var end: Int32
         var start: Int32
         var techniques: Techniques
+    }
+
+    /// A unit read for matching: the lexicon word it is or spells (or `absent`), where its
+    /// key's bytes are in the stream's arena, and the techniques reading it took.
+    struct Resolved {
+        var word: Int32
+        var keyStart: Int32
+        var keyEnd: Int32
+        var techniques: Techniques
+    }
+
+    /// A pattern slot the word at the current position fills.
+    struct Hit {
+        let entry: Entry
+        let techniques: Techniques
     }
 
     /// Later slots of a pattern first, so one word never fills two slots of the same chain.
@@ -136,150 +257,209 @@ final class PhraseMatcher: Sendable {
         (a.pattern, -a.slot) < (b.pattern, -b.slot)
     }
 
-    /// A pattern slot the word at the current position fills.
-    struct Hit {
-        let entry: Entry
-        let length: Int
-        let techniques: Techniques
-    }
-
-    struct Entry: Sendable {
-        let pattern: Int
-        let slot: Int
-        let atoms: [PhrasePattern.Atom]
-    }
-
-    private let byWord: [String: [Entry]]
-    /// Prefix atoms by their first character, so a word is checked against the few prefixes
-    /// that could match it rather than sliced at every prefix length.
-    private let prefixesByHead: [UInt8: [(prefix: String, entries: [Entry])]]
-    /// Every word any pattern uses (all atoms, not only first ones).
-    private let vocabulary: Set<String>
-    private let bySkeleton: [String: String]
-    private let byScramble: [String: String]
-    /// (first letter, last letter, length) of every scrambled word, so that a word whose ends
-    /// and length match none skips building its scramble key (most words of most text).
-    private let scrambleShapes: Set<Int>
-    /// Index of each pattern's first slot in the flat state arrays.
+    let patterns: [Pattern]
+    /// Every atom's text and `<s>`.
+    private let words: ByteStringTable
+    private let atoms: [Atom]
+    /// Entries whose first atom is the word (or uppercase word) `id`:
+    /// `entries[byWord[id]..<byWord[id + 1]]`, in hit order.
+    private let entries: [Entry]
+    private let byWord: [Int32]
+    /// Entries whose first atom is the prefix `id`, in hit order.
+    private let prefixEntries: [Entry]
+    private let byPrefix: [Int32]
+    /// Prefix atoms by their first byte, so a word is checked against the few prefixes that
+    /// could match it.
+    private let prefixesByHead: [[Int32]]
+    /// Skeletons (and scramble keys) of the ASCII vocabulary, to the word they spell.
+    private let skeletons: ByteStringTable
+    private let skeletonWord: [Int32]
+    private let scrambles: ByteStringTable
+    private let scrambleWord: [Int32]
+    /// Per (first letter, last letter), a bit per length of the scrambled words, so that a word
+    /// whose ends and length match none skips building its scramble key (most words of most text).
+    private let scrambleShapes: [UInt32]
+    /// Index of each pattern's first slot in the flat chain array.
     private let slotBase: [Int]
     private let slotCount: Int
 
     init(_ sources: [PhrasePattern]) {
         var cache: [Substring: [PhrasePattern.Atom]] = [:]
-        let patterns = sources.map { $0.compiled(cache: &cache) }
-        self.patterns = patterns
-        var byWord: [String: [Entry]] = [:]
-        var byPrefix: [String: [Entry]] = [:]
-        var vocabulary: Set<String> = []
+        var words = ByteStringTable(expectedCount: 4096)
+        words.insert(TextUnit.sentenceStart.utf8)
+        var isVocabulary: [Bool] = [false]
+        func intern(_ text: String, vocabulary: Bool) -> Int32 {
+            let id = words.insert(text.utf8)
+            if Int(id) == isVocabulary.count { isVocabulary.append(false) }
+            if vocabulary { isVocabulary[Int(id)] = true }
+            return id
+        }
+        var patterns: [Pattern] = []
+        var atoms: [Atom] = []
+        var firstWordEntries: [(word: Int32, entry: Entry)] = []
+        var firstPrefixEntries: [(word: Int32, entry: Entry)] = []
         var slotBase: [Int] = []
         var count = 0
-        for (p, pattern) in patterns.enumerated() {
+        for (p, source) in sources.enumerated() {
+            let (slots, gaps) = source.slots(cache: &cache)
+            patterns.append(Pattern(family: source.family, slotCount: slots.count, gaps: gaps))
             slotBase.append(count)
-            count += pattern.slots.count
-            for (s, slot) in pattern.slots.enumerated() {
-                for atoms in slot {
-                    guard let first = atoms.first else { continue }
-                    let entry = Entry(pattern: p, slot: s, atoms: atoms)
-                    switch first {
-                    case .word(let w), .uppercase(let w): byWord[w, default: []].append(entry)
-                    case .prefix(let w): byPrefix[w, default: []].append(entry)
-                    }
-                    for atom in atoms {
+            count += slots.count
+            for (s, slot) in slots.enumerated() {
+                for alternative in slot {
+                    let atomStart = Int32(atoms.count)
+                    for atom in alternative {
                         switch atom {
-                        case .word(let w), .uppercase(let w): vocabulary.insert(w)
-                        case .prefix: break  // indexed by their head below
+                        case .word(let w): atoms.append(Atom(word: intern(w, vocabulary: true), kind: .word))
+                        case .uppercase(let w): atoms.append(Atom(word: intern(w, vocabulary: true), kind: .uppercase))
+                        case .prefix(let w): atoms.append(Atom(word: intern(w, vocabulary: false), kind: .prefix))
                         }
+                    }
+                    guard let first = atoms[Int(atomStart)...].first else { continue }
+                    let entry = Entry(pattern: Int32(p), slot: Int32(s), atomStart: atomStart, atomCount: Int32(atoms.count) - atomStart)
+                    if first.kind == .prefix {
+                        firstPrefixEntries.append((first.word, entry))
+                    } else {
+                        firstWordEntries.append((first.word, entry))
                     }
                 }
             }
         }
-        var bySkeleton: [String: String] = [:]
-        var byScramble: [String: String] = [:]
-        var scrambleShapes: Set<Int> = []
-        for w in vocabulary where w.unicodeScalars.allSatisfy({ $0.isASCII }) && w.count >= 2 {
-            bySkeleton[WordBuilder.skeleton(of: w)] = w
-            if w.count >= 5, let key = Self.scrambleKey(w) {
-                byScramble[key] = w
-                if let shape = Self.scrambleShape(w) { scrambleShapes.insert(shape) }
+        // Compressed rows: entries grouped by first word, each group in hit order.
+        func rows(_ list: [(word: Int32, entry: Entry)]) -> (entries: [Entry], offsets: [Int32]) {
+            let sorted = list.sorted { $0.word != $1.word ? $0.word < $1.word : Self.hitOrder($0.entry, $1.entry) }
+            var offsets = [Int32](repeating: 0, count: words.count + 1)
+            for item in sorted { offsets[Int(item.word) + 1] += 1 }
+            for i in 0..<words.count { offsets[i + 1] += offsets[i] }
+            return (sorted.map(\.entry), offsets)
+        }
+        (self.entries, self.byWord) = rows(firstWordEntries)
+        (self.prefixEntries, self.byPrefix) = rows(firstPrefixEntries)
+        var heads = [[Int32]](repeating: [], count: 256)
+        for id in Set(firstPrefixEntries.map(\.word)).sorted() {
+            if let h = words.key(id).first { heads[Int(h)].append(id) }
+        }
+        // Prefix atoms in later positions are matched in place; their heads need no index.
+        self.prefixesByHead = heads
+
+        // Skeletons and scramble keys of the ASCII vocabulary; on a clash the word the lexicon
+        // names first wins, so results never depend on a hash seed.
+        var skeletons = ByteStringTable(expectedCount: 2048)
+        var skeletonWord: [Int32] = []
+        var scrambles = ByteStringTable(expectedCount: 2048)
+        var scrambleWord: [Int32] = []
+        var shapes = [UInt32](repeating: 0, count: 26 * 26)
+        var scratch: [UInt8] = []
+        for id in 0..<Int32(words.count) where isVocabulary[Int(id)] {
+            let w = words.key(id)
+            guard w.count >= 2, w.allSatisfy({ $0 < 0x80 }) else { continue }
+            let skeleton = w.map(WordBuilder.skeletonByte)
+            if skeletons.insert(skeleton) == Int32(skeletonWord.count) { skeletonWord.append(id) }
+            if w.count >= 5, Self.scrambleKey(w, into: &scratch) {
+                if scrambles.insert(scratch) == Int32(scrambleWord.count) { scrambleWord.append(id) }
+                if let shape = Self.shapeIndex(w), w.count < 32 { shapes[shape] |= 1 << UInt32(w.count) }
             }
         }
-        self.byWord = byWord.mapValues { $0.sorted(by: Self.hitOrder) }
-        var heads: [UInt8: [(prefix: String, entries: [Entry])]] = [:]
-        for (prefix, entries) in byPrefix {
-            guard let h = prefix.utf8.first else { continue }
-            heads[h, default: []].append((prefix, entries.sorted(by: Self.hitOrder)))
-        }
-        self.prefixesByHead = heads
-        self.vocabulary = vocabulary
-        self.bySkeleton = bySkeleton
-        self.byScramble = byScramble
-        self.scrambleShapes = scrambleShapes
+        self.patterns = patterns
+        self.words = words
+        self.atoms = atoms
+        self.skeletons = skeletons
+        self.skeletonWord = skeletonWord
+        self.scrambles = scrambles
+        self.scrambleWord = scrambleWord
+        self.scrambleShapes = shapes
         self.slotBase = slotBase
         self.slotCount = count
     }
 
-    static func scrambleShape(_ w: String) -> Int? {
-        guard let first = w.utf8.first, let last = w.utf8.last else { return nil }
-        return Int(first) << 16 | Int(last) << 8 | min(w.utf8.count, 255)
+    /// (first letter, last letter) of a lowercase word, as an index into `scrambleShapes`.
+    static func shapeIndex<C: BidirectionalCollection>(_ w: C) -> Int? where C.Element == UInt8 {
+        guard let first = w.first, let last = w.last, ASCII.isLower(first), ASCII.isLower(last) else { return nil }
+        return Int(first - 0x61) * 26 + Int(last - 0x61)
     }
 
-    /// First letter, last letter and the sorted middle: typoglycemia keeps the ends and shuffles
-    /// the rest ("ignroe", "isntructions").
-    static func scrambleKey(_ w: String) -> String? {
-        var bytes = Array(w.utf8)
-        guard bytes.count >= 5, bytes.allSatisfy(ASCII.isLetter) else { return nil }
-        bytes[1..<(bytes.count - 1)].sort()
-        let last = bytes.removeLast()
-        bytes.insert(contentsOf: [last, UInt8(ascii: ":")], at: 1)
-        return String(decoding: bytes, as: UTF8.self)
+    /// First letter, last letter, `:` and the sorted middle: typoglycemia keeps the ends and
+    /// shuffles the rest ("ignroe", "isntructions"). False when the word is not five or more
+    /// ASCII letters.
+    static func scrambleKey<C: BidirectionalCollection>(_ w: C, into key: inout [UInt8]) -> Bool where C.Element == UInt8 {
+        guard w.count >= 5, w.allSatisfy(ASCII.isLetter), let first = w.first, let last = w.last else { return false }
+        key.removeAll(keepingCapacity: true)
+        key.append(first)
+        key.append(last)
+        key.append(UInt8(ascii: ":"))
+        key.append(contentsOf: w.dropFirst().dropLast())
+        key[3...].sort()
+        return true
     }
 
-    /// Resolves each word to the phrase word it spells, with the techniques that took.
-    func resolve(_ units: [TextUnit]) -> [(key: String, techniques: Techniques)] {
-        var out: [(key: String, techniques: Techniques)] = []
-        out.reserveCapacity(units.count)
-        for u in units {
-            guard u.isWord else { out.append((u.key, [])); continue }
-            if vocabulary.contains(u.key) || hasPrefix(u.key) { out.append((u.key, u.techniques)); continue }
-            if let skel = u.skeleton, let w = bySkeleton[skel] {
-                var t = u.techniques
-                let mixed = u.key.unicodeScalars.contains { !$0.isASCII }
-                t.insert(mixed ? .homoglyphs : .leetspeak)
-                if u.key.unicodeScalars.contains(where: { $0.value >= 0x30 && $0.value <= 0x39 }) { t.insert(.leetspeak) }
-                out.append((w, t))
+    /// The lexicon's text of a word id (for tests and readings).
+    func word(_ id: Int32) -> String { words.string(id) }
+
+    private func hasPrefix(_ key: ArraySlice<UInt8>) -> Bool {
+        guard let h = key.first else { return false }
+        return prefixesByHead[Int(h)].contains { key.starts(with: words.key($0)) }
+    }
+
+    /// Resolves each unit to the lexicon word it is or spells, with the techniques that took.
+    /// Words read through a skeleton or scramble get the word's bytes appended to the arena.
+    func resolve(_ stream: inout UnitStream) -> [Resolved] {
+        var out: [Resolved] = []
+        out.reserveCapacity(stream.units.count)
+        var scratch: [UInt8] = []
+        for u in stream.units {
+            let key = stream.bytes[Int(u.keyStart)..<Int(u.keyEnd)]
+            let id = key.withUnsafeBufferPointer { words.find($0) }
+            guard u.isWord else {
+                out.append(Resolved(word: id, keyStart: u.keyStart, keyEnd: u.keyEnd, techniques: []))
                 continue
             }
-            if let shape = Self.scrambleShape(u.key), scrambleShapes.contains(shape), u.key.count >= 5, u.key.count <= 24, let key = Self.scrambleKey(u.key), let w = byScramble[key], w != u.key {
-                out.append((w, u.techniques.union(.typoglycemia)))
+            if id >= 0 || hasPrefix(key) {
+                out.append(Resolved(word: id, keyStart: u.keyStart, keyEnd: u.keyEnd, techniques: u.techniques))
                 continue
             }
-            out.append((u.key, u.techniques))
+            if u.hasSkeleton {
+                let sid = stream.bytes[Int(u.skeletonStart)..<Int(u.skeletonEnd)].withUnsafeBufferPointer { skeletons.find($0) }
+                if sid >= 0 {
+                    let w = skeletonWord[Int(sid)]
+                    var t = u.techniques
+                    t.insert(key.contains { $0 >= 0x80 } ? .homoglyphs : .leetspeak)
+                    if key.contains(where: ASCII.isDigit) { t.insert(.leetspeak) }
+                    let (lo, hi) = stream.store(words.key(w))
+                    out.append(Resolved(word: w, keyStart: lo, keyEnd: hi, techniques: t))
+                    continue
+                }
+            }
+            if key.count >= 5, key.count <= 24, let shape = Self.shapeIndex(key), scrambleShapes[shape] & (1 << UInt32(key.count)) != 0,
+               Self.scrambleKey(key, into: &scratch) {
+                let sid = scratch.withUnsafeBufferPointer { scrambles.find($0) }
+                if sid >= 0 {
+                    let w = scrambleWord[Int(sid)]
+                    let (lo, hi) = stream.store(words.key(w))
+                    out.append(Resolved(word: w, keyStart: lo, keyEnd: hi, techniques: u.techniques.union(.typoglycemia)))
+                    continue
+                }
+            }
+            out.append(Resolved(word: ByteStringTable.absent, keyStart: u.keyStart, keyEnd: u.keyEnd, techniques: u.techniques))
         }
         return out
     }
 
-    /// Prefix test on UTF-8 bytes: keys are normalised already, so the grapheme-aware
-    /// `hasPrefix` would only cost more.
-    static func startsWith(_ key: String, _ prefix: String) -> Bool {
-        key.utf8.starts(with: prefix.utf8)
-    }
-
-    private func hasPrefix(_ key: String) -> Bool {
-        guard let h = key.utf8.first, let candidates = prefixesByHead[h] else { return false }
-        return candidates.contains { Self.startsWith(key, $0.prefix) }
-    }
-
-    private func atomMatches(_ atom: PhrasePattern.Atom, _ key: String, _ unit: TextUnit) -> Bool {
-        switch atom {
-        case .word(let w): key == w
-        case .uppercase(let w): key == w && unit.isUppercase
-        case .prefix(let w): Self.startsWith(key, w)
-        }
-    }
-
     /// All matches, at most `limit` per family.
-    func matches(_ units: [TextUnit], limit: Int = 8) -> [PhraseMatch] {
-        let resolved = resolve(units)
+    func matches(_ input: UnitStream, limit: Int = 8) -> [PhraseMatch] {
+        var stream = input
+        let resolved = resolve(&stream)
+        let units = stream.units
+        let bytes = stream.bytes
+        func resolvedKey(_ q: Int) -> ArraySlice<UInt8> {
+            bytes[Int(resolved[q].keyStart)..<Int(resolved[q].keyEnd)]
+        }
+        func atomMatches(_ atom: Atom, _ q: Int) -> Bool {
+            switch atom.kind {
+            case .word: resolved[q].word == atom.word
+            case .uppercase: resolved[q].word == atom.word && units[q].isUppercase
+            case .prefix: resolvedKey(q).starts(with: words.key(atom.word))
+            }
+        }
         // Chain state per slot, made on the first partial match (one array: most text opens a
         // few chains at most, and each call pays for the whole array).
         var chains: [Chain] = []
@@ -294,62 +474,66 @@ final class PhraseMatcher: Sendable {
             // past it.
             defer { if units[p].isBoundary { lastBoundary = p } }
             hits.removeAll(keepingCapacity: true)
-            let key = resolved[p].key
-            func consider(_ entries: [Entry]) {
-                for entry in entries {
+            func consider(_ list: ArraySlice<Entry>) {
+                for entry in list {
                     // A later slot only continues a chain: with none open in the slot before it,
                     // the word's atoms need no reading. Common words ("your", "the") sit in many
                     // patterns' later slots.
                     if entry.slot > 0 {
-                        guard !chains.isEmpty, chains[slotBase[entry.pattern] + entry.slot - 1].end >= 0 else { continue }
+                        guard !chains.isEmpty, chains[slotBase[Int(entry.pattern)] + Int(entry.slot) - 1].end >= 0 else { continue }
                     }
                     var ok = true
                     var techniques: Techniques = []
-                    for (i, atom) in entry.atoms.enumerated() {
+                    for i in 0..<Int(entry.atomCount) {
                         let q = p + i
-                        guard q < units.count, !units[q].isBoundary || i == 0, atomMatches(atom, resolved[q].key, units[q]) else { ok = false; break }
+                        guard q < units.count, !units[q].isBoundary || i == 0, atomMatches(atoms[Int(entry.atomStart) + i], q) else { ok = false; break }
                         techniques.formUnion(resolved[q].techniques)
                     }
-                    if ok { hits.append(Hit(entry: entry, length: entry.atoms.count, techniques: techniques)) }
+                    if ok { hits.append(Hit(entry: entry, techniques: techniques)) }
                 }
             }
             // Entries are stored in hit order (pattern, later slot first); prefix entries come
-            // from other lists, and only then do the hits need sorting.
-            if let entries = byWord[key] { consider(entries) }
+            // from another list, and only then do the hits need sorting.
+            let word = resolved[p].word
+            if word >= 0 { consider(entries[Int(byWord[Int(word)])..<Int(byWord[Int(word) + 1])]) }
             var mixedSources = false
-            if units[p].isWord, let h = key.utf8.first, let heads = prefixesByHead[h] {
-                for (prefix, entries) in heads where Self.startsWith(key, prefix) {
-                    mixedSources = mixedSources || !hits.isEmpty
-                    consider(entries)
+            if units[p].isWord {
+                let key = resolvedKey(p)
+                if let h = key.first {
+                    for prefix in prefixesByHead[Int(h)] where key.starts(with: words.key(prefix)) {
+                        mixedSources = mixedSources || !hits.isEmpty
+                        consider(prefixEntries[Int(byPrefix[Int(prefix)])..<Int(byPrefix[Int(prefix) + 1])])
+                    }
                 }
             }
             guard !hits.isEmpty else { continue }
             // Later slots first, so one word never fills two slots of the same chain.
             if mixedSources { hits.sort { Self.hitOrder($0.entry, $1.entry) } }
             for hit in hits {
-                let pattern = patterns[hit.entry.pattern]
-                let s = slotBase[hit.entry.pattern] + hit.entry.slot
+                let patternIndex = Int(hit.entry.pattern), slot = Int(hit.entry.slot)
+                let pattern = patterns[patternIndex]
+                let s = slotBase[patternIndex] + slot
                 var start = p
                 var techniques = hit.techniques
-                if hit.entry.slot > 0 {
+                if slot > 0 {
                     guard !chains.isEmpty else { continue }
                     let prev = chains[s - 1]
                     let prevEnd = Int(prev.end)
-                    guard prevEnd >= 0, prevEnd > lastBoundary, p >= prevEnd,
-                          p - prevEnd <= pattern.gaps[hit.entry.slot - 1] else { continue }
+                    guard prevEnd >= 0, prevEnd > lastBoundary, p >= prevEnd, p - prevEnd <= pattern.gaps[slot - 1] else { continue }
                     start = Int(prev.start)
                     techniques.formUnion(prev.techniques)
                 }
-                let end = p + hit.length
-                if hit.entry.slot == pattern.slots.count - 1 {
+                let end = p + Int(hit.entry.atomCount)
+                if slot == pattern.slotCount - 1 {
                     let family = pattern.family
                     guard (perFamily[family] ?? 0) < limit else { continue }
                     let startOffset = units[start].start
                     // Overlapping matches of one family are one finding.
                     if let e = familyEnd[family], startOffset < e { continue }
                     let endOffset = units[end - 1].end
-                    let reading = resolved[start..<end].filter { $0.key != TextUnit.sentenceStart }.map(\.key).joined(separator: " ")
-                    found.append(PhraseMatch(family: family, pattern: hit.entry.pattern, start: startOffset, end: endOffset,
+                    let reading = (start..<end).filter { !units[$0].isSentenceStart }
+                        .map { String(decoding: resolvedKey($0), as: UTF8.self) }.joined(separator: " ")
+                    found.append(PhraseMatch(family: family, pattern: patternIndex, start: startOffset, end: endOffset,
                                              techniques: techniques, reading: reading))
                     perFamily[family, default: 0] += 1
                     familyEnd[family] = endOffset

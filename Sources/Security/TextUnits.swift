@@ -23,33 +23,80 @@ public struct Techniques: OptionSet, Sendable, Hashable {
 }
 
 /// One unit of text for phrase matching: a normalised word, one CJK character, one punctuation
-/// mark, or the zero-width sentence start `<s>`.
+/// mark, or the zero-width sentence start `<s>`. Its key and skeleton are byte ranges in the
+/// stream's arena (`UnitStream.bytes`): the matcher looks words up by their bytes, and making a
+/// `String` per word cost more than reading the text did.
 struct TextUnit {
     /// Lowercased, diacritics folded (Latin), Arabic letter variants unified, stylized letters
     /// made ASCII, invisible characters and inner hyphens dropped.
-    var key: String
-    /// The word read through look-alike letters and leetspeak, when that differs from `key`.
-    var skeleton: String?
+    var keyStart: Int32
+    var keyEnd: Int32
+    /// The word read through look-alike letters and leetspeak, when that differs from the key
+    /// (`skeletonStart < 0` otherwise).
+    var skeletonStart: Int32
+    var skeletonEnd: Int32
     /// UTF-8 offsets in the scanned text.
     var start: Int
     var end: Int
     var isWord: Bool
     /// `.`, `!`, `?`, `;`, a line break and their CJK and Arabic forms: phrases never span one.
     var isBoundary: Bool
-    /// Techniques already applied while reading `key` (stylized letters, invisible characters).
+    /// Techniques already applied while reading the key (stylized letters, invisible characters).
     var techniques: Techniques
     /// All letters uppercase in the source (`DAN` the persona, not Dan the colleague).
     var isUppercase: Bool
 
     static let sentenceStart = "<s>"
+
+    var hasSkeleton: Bool { skeletonStart >= 0 }
+    var keyLength: Int { Int(keyEnd - keyStart) }
+    var isSentenceStart: Bool { keyStart == 0 && !isWord }
+}
+
+/// The units of one text and the arena their keys and skeletons live in. The arena starts with
+/// `<s>`, which every sentence-start unit points at.
+struct UnitStream {
+    var units: [TextUnit] = []
+    var bytes: [UInt8] = Array(TextUnit.sentenceStart.utf8)
+
+    func key(_ i: Int) -> String { key(of: units[i]) }
+
+    func key(of u: TextUnit) -> String {
+        String(decoding: bytes[Int(u.keyStart)..<Int(u.keyEnd)], as: UTF8.self)
+    }
+
+    func skeleton(of u: TextUnit) -> String? {
+        u.hasSkeleton ? String(decoding: bytes[Int(u.skeletonStart)..<Int(u.skeletonEnd)], as: UTF8.self) : nil
+    }
+
+    /// Appends bytes to the arena and returns their range.
+    mutating func store<C: Collection>(_ c: C) -> (Int32, Int32) where C.Element == UInt8 {
+        let lo = Int32(truncatingIfNeeded: bytes.count)
+        bytes.append(contentsOf: c)
+        return (lo, Int32(truncatingIfNeeded: bytes.count))
+    }
+
+    /// A unit that is not a word (punctuation, a hyphen): its key is the scalar's own bytes.
+    mutating func symbol(_ scalar: Unicode.Scalar, start: Int, end: Int, isBoundary: Bool) -> TextUnit {
+        let (lo, hi) = store(scalar.utf8)
+        return TextUnit(keyStart: lo, keyEnd: hi, skeletonStart: -1, skeletonEnd: -1, start: start, end: end, isWord: false,
+                        isBoundary: isBoundary, techniques: [], isUppercase: false)
+    }
 }
 
 /// Splits text into `TextUnit`s in one pass. Linear in the input: every scalar is looked at once
 /// and each word is normalised as it is read.
 enum TextUnits {
-    static func units(_ text: String) -> [TextUnit] {
-        var out: [TextUnit] = []
-        out.reserveCapacity(text.utf8.count / 4)
+    /// The units' keys as strings (`<s>` included), for tests and the lexicon's compiler.
+    static func keys(_ text: String) -> [String] {
+        let stream = units(text)
+        return stream.units.map { stream.key(of: $0) }
+    }
+
+    static func units(_ text: String) -> UnitStream {
+        var stream = UnitStream()
+        stream.units.reserveCapacity(text.utf8.count / 4)
+        stream.bytes.reserveCapacity(text.utf8.count + 16)
         var word = WordBuilder()
         var offset = 0
         var needSentenceStart = true
@@ -58,21 +105,49 @@ enum TextUnits {
 
         func emit(_ unit: TextUnit) {
             if needSentenceStart, !unit.isBoundary {
-                out.append(TextUnit(key: TextUnit.sentenceStart, skeleton: nil, start: unit.start, end: unit.start, isWord: false,
-                                    isBoundary: false, techniques: [], isUppercase: false))
+                stream.units.append(TextUnit(keyStart: 0, keyEnd: 3, skeletonStart: -1, skeletonEnd: -1, start: unit.start, end: unit.start,
+                                             isWord: false, isBoundary: false, techniques: [], isUppercase: false))
                 needSentenceStart = false
             }
-            out.append(unit)
+            stream.units.append(unit)
             if unit.isBoundary { needSentenceStart = true }
         }
         func flush() {
-            if let unit = word.finish() { emit(unit) }
+            if let unit = word.finish(into: &stream) { emit(unit) }
+        }
+        func emitHyphen() {
+            emit(stream.symbol("-", start: hyphenOffset, end: hyphenOffset + 1, isBoundary: false))
         }
 
         for scalar in text.unicodeScalars {
             let width = scalar.utf8.count
             defer { offset += width }
             let v = scalar.value
+            if v < 0x80 {
+                // ASCII first: most scanned text is, and none of it is invisible or ideographic.
+                let c = UInt8(truncatingIfNeeded: v)
+                if ASCII.isAlnum(c) || c == 0x40 || c == 0x24 {
+                    if pendingHyphen { pendingHyphen = false }  // "role-play" reads "roleplay"
+                    word.addASCII(c, at: offset)
+                    continue
+                }
+                if pendingHyphen {
+                    pendingHyphen = false
+                    flush()
+                    emitHyphen()
+                }
+                if c == 0x2D, word.isOpen {  // a hyphen inside a word
+                    pendingHyphen = true
+                    hyphenOffset = offset
+                    continue
+                }
+                flush()
+                // Apostrophes separate without a unit of their own: "don't" reads "don t", as the
+                // phrase lists write it, and French elision "l'IA" reads "l ia".
+                if c == 0x20 || c == 0x09 || c == 0x27 { continue }
+                emit(stream.symbol(scalar, start: offset, end: offset + 1, isBoundary: Characters.isBoundary(v)))
+                continue
+            }
             if Characters.isInvisible(v) {
                 // Zero-width and format characters do not end a word: "ig\u{200B}nore" reads "ignore".
                 if word.isOpen { word.sawInvisible = true }
@@ -85,85 +160,82 @@ enum TextUnits {
                     continue
                 }
                 flush()
-                emit(TextUnit(key: "-", skeleton: nil, start: hyphenOffset, end: hyphenOffset + 1, isWord: false,
-                              isBoundary: false, techniques: [], isUppercase: false))
+                emitHyphen()
             }
             if Characters.isIdeographic(v) {
                 flush()
                 var unit = WordBuilder()
                 unit.add(scalar, at: offset, width: width)
-                if let u = unit.finish() { emit(u) }
+                if let u = unit.finish(into: &stream) { emit(u) }
                 continue
             }
             if Characters.isWordScalar(scalar) {
                 word.add(scalar, at: offset, width: width)
                 continue
             }
-            if v == 0x2D || v == 0x2010 || v == 0x2011, word.isOpen {  // hyphens inside a word
+            if v == 0x2010 || v == 0x2011, word.isOpen {  // hyphens inside a word
                 pendingHyphen = true
                 hyphenOffset = offset
                 continue
             }
             flush()
-            // Apostrophes separate without a unit of their own: "don't" reads "don t", as the
-            // phrase lists write it, and French elision "l'IA" reads "l ia".
-            if Characters.isSpace(v) || v == 0x27 || v == 0x2019 || v == 0x2018 || v == 0x02BC { continue }
-            let boundary = Characters.isBoundary(v)
-            emit(TextUnit(key: String(Character(scalar)), skeleton: nil, start: offset, end: offset + width, isWord: false,
-                          isBoundary: boundary, techniques: [], isUppercase: false))
+            if Characters.isSpace(v) || v == 0x2019 || v == 0x2018 || v == 0x02BC { continue }
+            emit(stream.symbol(scalar, start: offset, end: offset + width, isBoundary: Characters.isBoundary(v)))
         }
         if pendingHyphen {
             flush()
-            emit(TextUnit(key: "-", skeleton: nil, start: hyphenOffset, end: hyphenOffset + 1, isWord: false,
-                          isBoundary: false, techniques: [], isUppercase: false))
+            emitHyphen()
         }
         flush()
-        joinSplitLetters(&out)
-        return out
+        joinSplitLetters(&stream)
+        return stream
     }
 
-    static func isSingleLetter(_ u: TextUnit) -> Bool {
-        guard u.isWord else { return false }
-        var scalars = u.key.unicodeScalars.makeIterator()
-        guard let first = scalars.next(), scalars.next() == nil else { return false }
-        return first.isASCII && ASCII.isLetter(UInt8(first.value))
+    static func isSingleLetter(_ u: TextUnit, _ bytes: [UInt8]) -> Bool {
+        u.isWord && u.keyLength == 1 && ASCII.isLetter(bytes[Int(u.keyStart)])
     }
 
     /// "i g n o r e", "i.g.n.o.r.e", "I-G-N-O-R-E": three or more single letters in a row, with
     /// nothing but one separator between them, are read as one word.
-    static func joinSplitLetters(_ units: inout [TextUnit]) {
+    static func joinSplitLetters(_ stream: inout UnitStream) {
+        let units = stream.units
         // Most text has no run of single letters: leave the array alone.
-        guard units.indices.dropLast(2).contains(where: { isSingleLetter(units[$0]) }) else { return }
+        guard units.indices.dropLast(2).contains(where: { isSingleLetter(units[$0], stream.bytes) }) else { return }
+        let separators: Set<String> = [".", "-", "_", "*", "/", "|", "·", "•"]
         var out: [TextUnit] = []
         out.reserveCapacity(units.count)
         var i = 0
         while i < units.count {
             let u = units[i]
-            guard isSingleLetter(u) else {
+            guard isSingleLetter(u, stream.bytes) else {
                 out.append(u)
                 i += 1
                 continue
             }
             var j = i
-            var letters = u.key
-            var skeleton = u.skeleton ?? u.key
+            var letters: [UInt8] = Array(stream.bytes[Int(u.keyStart)..<Int(u.keyEnd)])
+            var skeleton: [UInt8] = u.hasSkeleton ? Array(stream.bytes[Int(u.skeletonStart)..<Int(u.skeletonEnd)]) : letters
             var end = u.end
             // Next single letter: directly, or after one separator that is not a sentence end.
             while true {
                 var k = j + 1
-                if k < units.count, !units[k].isWord, !units[k].isBoundary || units[k].key == ".",
-                   [".", "-", "_", "*", "/", "|", "·", "•"].contains(units[k].key) {
+                if k < units.count, !units[k].isWord, !units[k].isBoundary || stream.key(of: units[k]) == ".",
+                   separators.contains(stream.key(of: units[k])) {
                     k += 1
                 }
-                guard k < units.count, isSingleLetter(units[k]),
+                guard k < units.count, isSingleLetter(units[k], stream.bytes),
                       units[k].start - units[k - 1].end <= 1 else { break }
-                letters += units[k].key
-                skeleton += units[k].skeleton ?? units[k].key
-                end = units[k].end
+                let next = units[k]
+                letters += stream.bytes[Int(next.keyStart)..<Int(next.keyEnd)]
+                skeleton += next.hasSkeleton ? stream.bytes[Int(next.skeletonStart)..<Int(next.skeletonEnd)] : stream.bytes[Int(next.keyStart)..<Int(next.keyEnd)]
+                end = next.end
                 j = k
             }
             if j - i >= 2, letters.count >= 3 {
-                out.append(TextUnit(key: letters, skeleton: skeleton == letters ? nil : skeleton, start: u.start, end: end, isWord: true,
+                let (ks, ke) = stream.store(letters)
+                var (ss, se): (Int32, Int32) = (-1, -1)
+                if skeleton != letters { (ss, se) = stream.store(skeleton) }
+                out.append(TextUnit(keyStart: ks, keyEnd: ke, skeletonStart: ss, skeletonEnd: se, start: u.start, end: end, isWord: true,
                                     isBoundary: false, techniques: [.splitWord], isUppercase: u.isUppercase))
                 i = j + 1
             } else {
@@ -171,18 +243,16 @@ enum TextUnits {
                 i += 1
             }
         }
-        units = out
+        stream.units = out
     }
 }
 
 /// Reads one word: its normalised key and its look-alike/leetspeak skeleton.
 struct WordBuilder {
-    // UTF-8 bytes, made into Strings once per word in `finish` (the skeleton only when it is
-    // worth reading): appending Characters to a String cost more than the rest of the scan.
-    // Kept with their capacity from word to word.
+    // UTF-8 bytes, copied into the stream's arena once per word in `finish` (the skeleton only
+    // when it is worth reading). Kept with their capacity from word to word.
     var key: [UInt8] = []
     var skeletonBytes: [UInt8] = []
-    var skeleton: String { String(decoding: skeletonBytes, as: UTF8.self) }
     var start = -1
     var end = -1
     var sawInvisible = false
@@ -196,20 +266,37 @@ struct WordBuilder {
 
     var isOpen: Bool { start >= 0 }
 
-    mutating func add(_ scalar: Unicode.Scalar, at offset: Int, width: Int) {
+    /// What an ASCII byte of a lowercase word reads as in a skeleton: `l` as `i` (l, 1 and | all
+    /// look alike), leet digits and symbols as their letters. The lexicon indexes its words
+    /// under the same mapping.
+    @inline(__always)
+    static func skeletonByte(_ c: UInt8) -> UInt8 {
+        if c == 0x6C { return UInt8(ascii: "i") }
+        if c < 0x61, let mapped = Characters.leet(c) { return mapped }
+        return c
+    }
+
+    /// A letter, digit, `@` or `$`.
+    @inline(__always)
+    mutating func addASCII(_ c: UInt8, at offset: Int) {
         if start < 0 { start = offset }
-        end = offset + width
+        end = offset + 1
+        if c >= 0x41, c <= 0x5A {
+            uppercase += 1
+            appendASCII(c + 32)
+        } else {
+            appendASCII(c)
+        }
+    }
+
+    mutating func add(_ scalar: Unicode.Scalar, at offset: Int, width: Int) {
         let v = scalar.value
         if v < 0x80 {
-            let c = UInt8(v)
-            if c >= 0x41, c <= 0x5A {
-                uppercase += 1
-                appendASCII(c + 32)
-            } else {
-                appendASCII(c)
-            }
+            addASCII(UInt8(truncatingIfNeeded: v), at: offset)
             return
         }
+        if start < 0 { start = offset }
+        end = offset + width
         if let ascii = FoldTables.compatibility[v] {
             sawStylized = true
             for c in ascii.utf8 { appendASCII(c) }
@@ -238,46 +325,28 @@ struct WordBuilder {
         if let latin = lower.unicodeScalars.first.flatMap({ Characters.confusable($0.value) }) {
             confusableLetters += 1
             otherScriptLetters += 1
-            skeletonBytes.append(contentsOf: String(latin).utf8)
+            skeletonBytes.append(latin)
         } else {
             if props.isAlphabetic { otherScriptLetters += 1 }
             skeletonBytes.append(contentsOf: lower.utf8)
         }
     }
 
+    @inline(__always)
     private mutating func appendASCII(_ c: UInt8) {
         key.append(c)
-        switch c {
-        case 0x61...0x7A:
+        if c >= 0x61, c <= 0x7A {
             letters += 1
             latinLetters += 1
-            skeletonBytes.append(c == 0x6C ? UInt8(ascii: "i") : c)  // l and 1 and | all read as i in skeletons
-        case 0x30...0x39, 0x40, 0x24:
-            if let mapped = Characters.leet(c) {
-                leetSymbols += 1
-                skeletonBytes.append(contentsOf: String(mapped).utf8)
-            } else {
-                skeletonBytes.append(c)
-            }
-        default:
-            skeletonBytes.append(c)
+        } else if Characters.leet(c) != nil {
+            leetSymbols += 1
         }
+        skeletonBytes.append(Self.skeletonByte(c))
     }
 
     private mutating func append(_ s: String, skeleton: Bool = true) {
         key.append(contentsOf: s.utf8)
         if skeleton { skeletonBytes.append(contentsOf: s.utf8) }
-    }
-
-    /// A word's skeleton whether or not it mixes scripts: what lexicon words are indexed under.
-    static func skeleton(of word: String) -> String {
-        var b = WordBuilder()
-        var offset = 0
-        for s in word.unicodeScalars {
-            b.add(s, at: offset, width: s.utf8.count)
-            offset += s.utf8.count
-        }
-        return b.skeleton
     }
 
     mutating func reset() {
@@ -288,8 +357,8 @@ struct WordBuilder {
         latinLetters = 0; otherScriptLetters = 0; confusableLetters = 0; leetSymbols = 0; letters = 0; uppercase = 0
     }
 
-    /// The finished unit, and a fresh builder.
-    mutating func finish() -> TextUnit? {
+    /// The finished unit, its bytes stored in the stream's arena, and a fresh builder.
+    mutating func finish(into stream: inout UnitStream) -> TextUnit? {
         defer { reset() }
         guard start >= 0, !key.isEmpty else { return nil }
         var techniques: Techniques = []
@@ -300,8 +369,10 @@ struct WordBuilder {
         // plain numbers are read as they are.
         let mixedScript = latinLetters > 0 && confusableLetters > 0
         let leet = leetSymbols > 0 && latinLetters >= 2
-        let skel: String? = (mixedScript || leet) ? skeleton : nil
-        return TextUnit(key: String(decoding: key, as: UTF8.self), skeleton: skel, start: start, end: end, isWord: true, isBoundary: false,
+        let (ks, ke) = stream.store(key)
+        var (ss, se): (Int32, Int32) = (-1, -1)
+        if mixedScript || leet { (ss, se) = stream.store(skeletonBytes) }
+        return TextUnit(keyStart: ks, keyEnd: ke, skeletonStart: ss, skeletonEnd: se, start: start, end: end, isWord: true, isBoundary: false,
                         techniques: techniques, isUppercase: letters >= 2 && uppercase == letters)
     }
 }
@@ -354,50 +425,50 @@ enum Characters {
     }
 
     /// Leetspeak digits and symbols read as letters.
-    static func leet(_ c: UInt8) -> Character? {
+    static func leet(_ c: UInt8) -> UInt8? {
         switch c {
-        case UInt8(ascii: "0"): "o"
-        case UInt8(ascii: "1"): "i"
-        case UInt8(ascii: "3"): "e"
-        case UInt8(ascii: "4"): "a"
-        case UInt8(ascii: "5"): "s"
-        case UInt8(ascii: "7"): "t"
-        case UInt8(ascii: "8"): "b"
-        case UInt8(ascii: "9"): "g"
-        case UInt8(ascii: "@"): "a"
-        case UInt8(ascii: "$"): "s"
+        case UInt8(ascii: "0"): UInt8(ascii: "o")
+        case UInt8(ascii: "1"): UInt8(ascii: "i")
+        case UInt8(ascii: "3"): UInt8(ascii: "e")
+        case UInt8(ascii: "4"): UInt8(ascii: "a")
+        case UInt8(ascii: "5"): UInt8(ascii: "s")
+        case UInt8(ascii: "7"): UInt8(ascii: "t")
+        case UInt8(ascii: "8"): UInt8(ascii: "b")
+        case UInt8(ascii: "9"): UInt8(ascii: "g")
+        case UInt8(ascii: "@"): UInt8(ascii: "a")
+        case UInt8(ascii: "$"): UInt8(ascii: "s")
         default: nil
         }
     }
 
     /// Cyrillic, Greek and Armenian lowercase letters that look like Latin ones (Unicode's
     /// confusables, the ones seen in attacks).
-    static func confusable(_ v: UInt32) -> Character? {
+    static func confusable(_ v: UInt32) -> UInt8? {
         switch v {
-        case 0x0430, 0x03B1: "a"
-        case 0x0432, 0x03B2: "b"
-        case 0x0441, 0x03F2: "c"
-        case 0x0501: "d"
-        case 0x0435, 0x0454, 0x03B5: "e"
-        case 0x0261, 0x0581: "g"
-        case 0x04BB, 0x043D: "h"
-        case 0x0456, 0x03B9, 0x04CF, 0x0269: "i"
-        case 0x0458, 0x03F3: "j"
-        case 0x043A, 0x03BA: "k"
-        case 0x043C: "m"
-        case 0x03B7, 0x0578: "n"
-        case 0x043E, 0x03BF, 0x0585, 0x03C3: "o"
-        case 0x0440, 0x03C1: "p"
-        case 0x051B: "q"
-        case 0x0433: "r"
-        case 0x0455: "s"
-        case 0x0442, 0x03C4: "t"
-        case 0x03C5, 0x057D: "u"
-        case 0x03BD, 0x0475: "v"
-        case 0x051D, 0x03C9, 0x0461: "w"
-        case 0x0445, 0x03C7: "x"
-        case 0x0443, 0x04AF, 0x03B3: "y"
-        case 0x0290: "z"
+        case 0x0430, 0x03B1: UInt8(ascii: "a")
+        case 0x0432, 0x03B2: UInt8(ascii: "b")
+        case 0x0441, 0x03F2: UInt8(ascii: "c")
+        case 0x0501: UInt8(ascii: "d")
+        case 0x0435, 0x0454, 0x03B5: UInt8(ascii: "e")
+        case 0x0261, 0x0581: UInt8(ascii: "g")
+        case 0x04BB, 0x043D: UInt8(ascii: "h")
+        case 0x0456, 0x03B9, 0x04CF, 0x0269: UInt8(ascii: "i")
+        case 0x0458, 0x03F3: UInt8(ascii: "j")
+        case 0x043A, 0x03BA: UInt8(ascii: "k")
+        case 0x043C: UInt8(ascii: "m")
+        case 0x03B7, 0x0578: UInt8(ascii: "n")
+        case 0x043E, 0x03BF, 0x0585, 0x03C3: UInt8(ascii: "o")
+        case 0x0440, 0x03C1: UInt8(ascii: "p")
+        case 0x051B: UInt8(ascii: "q")
+        case 0x0433: UInt8(ascii: "r")
+        case 0x0455: UInt8(ascii: "s")
+        case 0x0442, 0x03C4: UInt8(ascii: "t")
+        case 0x03C5, 0x057D: UInt8(ascii: "u")
+        case 0x03BD, 0x0475: UInt8(ascii: "v")
+        case 0x051D, 0x03C9, 0x0461: UInt8(ascii: "w")
+        case 0x0445, 0x03C7: UInt8(ascii: "x")
+        case 0x0443, 0x04AF, 0x03B3: UInt8(ascii: "y")
+        case 0x0290: UInt8(ascii: "z")
         default: nil
         }
     }

@@ -98,7 +98,7 @@ struct ScannerTests {
                     guard text != TextUnit.sentenceStart else { continue }
                     if text.hasSuffix("*") { text.removeLast() }
                     if text.count > 1, text.hasSuffix("!") { text.removeLast() }
-                    let read = TextUnits.units(text.replacingOccurrences(of: "_", with: " ")).filter { $0.key != TextUnit.sentenceStart }.map(\.key)
+                    let read = TextUnits.keys(text.replacingOccurrences(of: "_", with: " ")).filter { $0 != TextUnit.sentenceStart }
                     let compiled = PhrasePattern.atoms(text).map { atom -> String in
                         switch atom {
                         case .word(let w), .prefix(let w), .uppercase(let w): w

@@ -203,5 +203,5 @@ enum InjectionLexicon {
 
     static let all: [PhrasePattern] = english + multilingual
 
-    static let matcher = PhraseMatcher(all)
+    static let matcher = PhraseMatcher(all, keys: NormalisedKeys(InjectionLexiconKeys.table))
 }

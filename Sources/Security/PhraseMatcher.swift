@@ -15,78 +15,115 @@ public enum PhraseFamily: String, Sendable, CaseIterable {
 /// when written in capitals (`dan!` is DAN the persona, not Dan from accounting). Alternatives are
 /// normalised exactly like scanned text, so they are written in plain lowercase (accents, Arabic
 /// letter variants and CJK segmentation are handled for them).
-///
-/// The text is read by `slots(cache:)`, which `PhraseMatcher` calls for the whole lexicon at
-/// once so that the alternatives the patterns share (the vocabularies repeat) are read once.
 struct PhrasePattern: Sendable {
     let family: PhraseFamily
     let source: String
-
-    enum Atom: Hashable, Sendable {
-        case word(String)
-        case prefix(String)
-        case uppercase(String)
-    }
 
     init(_ family: PhraseFamily, _ source: String) {
         self.family = family
         self.source = source
     }
 
-    /// Reads the pattern's text into slots of alternatives, each alternative a sequence of atoms.
-    /// Split on bytes: the text is ASCII syntax around words, and `String.split` would find
-    /// grapheme boundaries in ~100 KB. `cache` holds the alternatives already read (the
-    /// vocabularies repeat across patterns).
-    func slots(cache: inout [Substring: [Atom]]) -> (slots: [[[Atom]]], gaps: [Int]) {
-        var slots: [[[Atom]]] = []
-        var gaps: [Int] = []
+    /// Calls `slot` once per slot, in order, with the gap allowed before it and its
+    /// alternatives' bytes. Read on bytes: the text is ASCII syntax around words, and
+    /// `String.split` would find grapheme boundaries in ~100 KB at every start-up.
+    func forEachSlot(_ slot: (_ gapBefore: Int, _ alternatives: [ArraySlice<UInt8>]) -> Void) {
+        let bytes = Array(source.utf8)
         var pendingGap = 0
-        for tokenBytes in source.utf8.split(separator: UInt8(ascii: " ")) {
-            let token = Substring(tokenBytes)
-            if tokenBytes.first == UInt8(ascii: "~"), let n = Int(token.dropFirst()) {
+        for token in bytes.split(separator: UInt8(ascii: " ")) {
+            if token.first == UInt8(ascii: "~"), let n = Int(String(decoding: token.dropFirst(), as: UTF8.self)) {
                 pendingGap = n
                 continue
             }
-            if !slots.isEmpty { gaps.append(pendingGap) }
+            slot(pendingGap, token.split(separator: UInt8(ascii: "|")))
             pendingGap = 0
-            var slot: [[Atom]] = []
-            for alternativeBytes in tokenBytes.split(separator: UInt8(ascii: "|")) {
-                let alternative = Substring(alternativeBytes)
-                let atoms: [Atom]
-                if let known = cache[alternative] {
-                    atoms = known
-                } else {
-                    atoms = Self.atoms(String(alternative))
-                    cache[alternative] = atoms
-                }
-                if !atoms.isEmpty { slot.append(atoms) }
-            }
-            slots.append(slot)
         }
-        return (slots, gaps)
     }
 
-    static func atoms(_ alternative: String) -> [Atom] {
-        if alternative == TextUnit.sentenceStart { return [.word(TextUnit.sentenceStart)] }
-        var text = alternative
-        var prefix = false
-        var uppercaseOnly = false
-        if text.hasSuffix("*") { prefix = true; text.removeLast() }
-        if text.count > 1, text.hasSuffix("!") { uppercaseOnly = true; text.removeLast() }
-        var atoms: [Atom]
-        let words = text.utf8.split(separator: UInt8(ascii: "_"))
-        if !words.isEmpty, words.allSatisfy({ $0.allSatisfy(ASCII.isLower) }) {
-            // Plain lowercase ASCII words (most of the lexicon's ~3,900 alternatives) are their
-            // own keys: reading them as text would give the same, at a cost every lint run pays.
-            atoms = words.map { .word(String(decoding: $0, as: UTF8.self)) }
-        } else {
-            let spaced = String(decoding: text.utf8.map { $0 == UInt8(ascii: "_") ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
-            atoms = TextUnits.keys(spaced).filter { $0 != TextUnit.sentenceStart }.map { .word($0) }
-        }
-        if prefix, case .word(let last)? = atoms.last { atoms[atoms.count - 1] = .prefix(last) }
-        if uppercaseOnly, case .word(let last)? = atoms.last { atoms[atoms.count - 1] = .uppercase(last) }
-        return atoms
+    /// Each alternative of the pattern as written (for tests and the key table's generator).
+    var alternatives: [String] {
+        var out: [String] = []
+        forEachSlot { _, alternatives in out += alternatives.map { String(decoding: $0, as: UTF8.self) } }
+        return out
     }
+}
+
+/// How an alternative's text becomes atoms: the words it is made of, normalised exactly as
+/// `TextUnits` reads scanned text, the last one marked as a prefix (`*`) or capitals-only (`!`).
+enum AlternativeReader {
+    /// An alternative's words and the marks on its last word.
+    struct Reading: Equatable {
+        var words: [[UInt8]]
+        var prefix: Bool
+        var uppercaseOnly: Bool
+    }
+
+    /// The alternative's text without its `*`/`!` mark, as the key table lists it.
+    static func unmarked(_ alternative: ArraySlice<UInt8>) -> (text: ArraySlice<UInt8>, prefix: Bool, uppercaseOnly: Bool) {
+        var text = alternative
+        var prefix = false, uppercaseOnly = false
+        if text.last == UInt8(ascii: "*") { prefix = true; text = text.dropLast() }
+        if text.count > 1, text.last == UInt8(ascii: "!") { uppercaseOnly = true; text = text.dropLast() }
+        return (text, prefix, uppercaseOnly)
+    }
+
+    /// Plain lowercase ASCII words joined by `_` (most of the lexicon's ~3,900 alternatives) are
+    /// their own keys.
+    static func isPlain(_ text: ArraySlice<UInt8>) -> Bool {
+        text.contains { $0 != UInt8(ascii: "_") } && text.allSatisfy { ASCII.isLower($0) || $0 == UInt8(ascii: "_") }
+    }
+
+    /// What `TextUnits` reads in the text, `_` read as a space.
+    static func readAsText(_ text: ArraySlice<UInt8>) -> [[UInt8]] {
+        let spaced = String(decoding: text.map { $0 == UInt8(ascii: "_") ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+        return TextUnits.keys(spaced).filter { $0 != TextUnit.sentenceStart }.map { Array($0.utf8) }
+    }
+
+    /// The alternative's reading. Other than plain words, the keys come from the generated
+    /// table (`InjectionLexiconKeys`), which a test keeps equal to reading them as text:
+    /// reading the ~700 non-ASCII alternatives through Unicode properties at every start-up
+    /// cost several milliseconds per process.
+    static func read(_ alternative: ArraySlice<UInt8>, keys: NormalisedKeys) -> Reading {
+        if alternative.elementsEqual(TextUnit.sentenceStart.utf8) { return Reading(words: [Array(alternative)], prefix: false, uppercaseOnly: false) }
+        let (text, prefix, uppercaseOnly) = unmarked(alternative)
+        let words: [[UInt8]]
+        if isPlain(text) {
+            words = text.split(separator: UInt8(ascii: "_")).map { Array($0) }
+        } else if let known = keys.keys(of: text) {
+            words = known
+        } else {
+            words = readAsText(text)
+        }
+        return Reading(words: words, prefix: prefix, uppercaseOnly: uppercaseOnly)
+    }
+}
+
+/// The generated table of normalised keys, read into a byte table once per process.
+struct NormalisedKeys: Sendable {
+    private let alternatives: ByteStringTable
+    private let values: [[[UInt8]]]
+
+    /// `table` holds one line per alternative: its text, a tab, its keys separated by spaces.
+    init(_ table: String) {
+        var alternatives = ByteStringTable(expectedCount: 1024)
+        var values: [[[UInt8]]] = []
+        for line in Array(table.utf8).split(separator: UInt8(ascii: "\n")) {
+            let fields = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
+            guard fields.count == 2 else { continue }
+            if alternatives.insert(fields[0]) == Int32(values.count) {
+                values.append(fields[1].split(separator: UInt8(ascii: " ")).map { Array($0) })
+            }
+        }
+        self.alternatives = alternatives
+        self.values = values
+    }
+
+    func keys(of text: ArraySlice<UInt8>) -> [[UInt8]]? {
+        let id = text.withUnsafeBufferPointer { alternatives.find($0) }
+        return id >= 0 ? values[Int(id)] : nil
+    }
+
+    var count: Int { values.count }
 }
 
 /// One phrase found in scanned text.
@@ -283,17 +320,14 @@ final class PhraseMatcher: Sendable {
     private let slotBase: [Int]
     private let slotCount: Int
 
-    init(_ sources: [PhrasePattern]) {
-        var cache: [Substring: [PhrasePattern.Atom]] = [:]
+    init(_ sources: [PhrasePattern], keys: NormalisedKeys) {
         var words = ByteStringTable(expectedCount: 4096)
         words.insert(TextUnit.sentenceStart.utf8)
         var isVocabulary: [Bool] = [false]
-        func intern(_ text: String, vocabulary: Bool) -> Int32 {
-            let id = words.insert(text.utf8)
-            if Int(id) == isVocabulary.count { isVocabulary.append(false) }
-            if vocabulary { isVocabulary[Int(id)] = true }
-            return id
-        }
+        // Alternatives already read, to their atoms in `atoms` (the vocabularies repeat across
+        // patterns, so entries share them).
+        var alternatives = ByteStringTable(expectedCount: 4096)
+        var alternativeAtoms: [(start: Int32, count: Int32)] = []
         var patterns: [Pattern] = []
         var atoms: [Atom] = []
         var firstWordEntries: [(word: Int32, entry: Entry)] = []
@@ -301,29 +335,44 @@ final class PhraseMatcher: Sendable {
         var slotBase: [Int] = []
         var count = 0
         for (p, source) in sources.enumerated() {
-            let (slots, gaps) = source.slots(cache: &cache)
-            patterns.append(Pattern(family: source.family, slotCount: slots.count, gaps: gaps))
-            slotBase.append(count)
-            count += slots.count
-            for (s, slot) in slots.enumerated() {
-                for alternative in slot {
-                    let atomStart = Int32(atoms.count)
-                    for atom in alternative {
-                        switch atom {
-                        case .word(let w): atoms.append(Atom(word: intern(w, vocabulary: true), kind: .word))
-                        case .uppercase(let w): atoms.append(Atom(word: intern(w, vocabulary: true), kind: .uppercase))
-                        case .prefix(let w): atoms.append(Atom(word: intern(w, vocabulary: false), kind: .prefix))
+            var gaps: [Int] = []
+            var s = 0
+            source.forEachSlot { gapBefore, slotAlternatives in
+                if s > 0 { gaps.append(gapBefore) }
+                for alternative in slotAlternatives {
+                    let known = alternative.withUnsafeBufferPointer { alternatives.find($0) }
+                    let range: (start: Int32, count: Int32)
+                    if known >= 0 {
+                        range = alternativeAtoms[Int(known)]
+                    } else {
+                        let reading = AlternativeReader.read(alternative, keys: keys)
+                        let start = Int32(atoms.count)
+                        for (i, word) in reading.words.enumerated() {
+                            let last = i == reading.words.count - 1
+                            let kind: AtomKind = last && reading.prefix ? .prefix : (last && reading.uppercaseOnly ? .uppercase : .word)
+                            let id = words.insert(word)
+                            if Int(id) == isVocabulary.count { isVocabulary.append(false) }
+                            if kind != .prefix { isVocabulary[Int(id)] = true }
+                            atoms.append(Atom(word: id, kind: kind))
                         }
+                        range = (start, Int32(atoms.count) - start)
+                        alternatives.insert(alternative)
+                        alternativeAtoms.append(range)
                     }
-                    guard let first = atoms[Int(atomStart)...].first else { continue }
-                    let entry = Entry(pattern: Int32(p), slot: Int32(s), atomStart: atomStart, atomCount: Int32(atoms.count) - atomStart)
+                    guard range.count > 0 else { continue }
+                    let first = atoms[Int(range.start)]
+                    let entry = Entry(pattern: Int32(p), slot: Int32(s), atomStart: range.start, atomCount: range.count)
                     if first.kind == .prefix {
                         firstPrefixEntries.append((first.word, entry))
                     } else {
                         firstWordEntries.append((first.word, entry))
                     }
                 }
+                s += 1
             }
+            patterns.append(Pattern(family: source.family, slotCount: s, gaps: gaps))
+            slotBase.append(count)
+            count += s
         }
         // Compressed rows: entries grouped by first word, each group in hit order.
         func rows(_ list: [(word: Int32, entry: Entry)]) -> (entries: [Entry], offsets: [Int32]) {

@@ -56,6 +56,12 @@ public enum InjectionScanner {
         return limited(out)
     }
 
+    /// Builds a fresh copy of the phrase lexicon (what the first scan of a process pays) and
+    /// returns its number of words. For benchmarks.
+    public static func buildLexicon() -> Int {
+        PhraseMatcher(InjectionLexicon.all, keys: NormalisedKeys(InjectionLexiconKeys.table)).wordCount
+    }
+
     static func phrases(_ text: String, bytes: [UInt8]) -> [SecurityFinding] {
         let units = TextUnits.units(text)
         return InjectionLexicon.matcher.matches(units).map { m in

@@ -24,32 +24,51 @@ struct PhrasePattern: Sendable {
         self.source = source
     }
 
-    /// Calls `slot` once per slot, in order, with the gap allowed before it and its
-    /// alternatives' bytes. Read on bytes: the text is ASCII syntax around words, and
-    /// `String.split` would find grapheme boundaries in ~100 KB at every start-up.
-    func forEachSlot(_ slot: (_ gapBefore: Int, _ alternatives: [ArraySlice<UInt8>]) -> Void) {
-        let bytes = Array(source.utf8)
-        var pendingGap = 0
-        for token in bytes.split(separator: UInt8(ascii: " ")) {
-            if token.first == UInt8(ascii: "~"), let n = Int(String(decoding: token.dropFirst(), as: UTF8.self)) {
-                pendingGap = n
-                continue
+    /// Calls `slot` once per slot, in order, with the gap allowed before it and the slot's
+    /// text (its alternatives separated by `|`). Read on bytes, without splitting into arrays:
+    /// the text is ASCII syntax around words, and the lexicon is read at every start-up.
+    func forEachSlot(_ slot: (_ gapBefore: Int, _ alternatives: UnsafeBufferPointer<UInt8>) -> Void) {
+        var source = source
+        source.withUTF8 { text in
+            var pendingGap = 0
+            var start = 0
+            for i in 0...text.count where i == text.count || text[i] == UInt8(ascii: " ") {
+                defer { start = i + 1 }
+                guard i > start else { continue }
+                let token = UnsafeBufferPointer(rebasing: text[start..<i])
+                if token[0] == UInt8(ascii: "~") {
+                    var n = 0
+                    for c in token.dropFirst() where ASCII.isDigit(c) { n = n * 10 + Int(c - 0x30) }
+                    pendingGap = n
+                    continue
+                }
+                slot(pendingGap, token)
+                pendingGap = 0
             }
-            slot(pendingGap, token.split(separator: UInt8(ascii: "|")))
-            pendingGap = 0
+        }
+    }
+
+    /// Calls `body` with each `|`-separated alternative of a slot's text.
+    static func forEachAlternative(_ token: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        var start = 0
+        for i in 0...token.count where i == token.count || token[i] == UInt8(ascii: "|") {
+            if i > start { body(UnsafeBufferPointer(rebasing: token[start..<i])) }
+            start = i + 1
         }
     }
 
     /// Each alternative of the pattern as written (for tests and the key table's generator).
     var alternatives: [String] {
         var out: [String] = []
-        forEachSlot { _, alternatives in out += alternatives.map { String(decoding: $0, as: UTF8.self) } }
+        forEachSlot { _, token in Self.forEachAlternative(token) { out.append(String(decoding: $0, as: UTF8.self)) } }
         return out
     }
 }
 
 /// How an alternative's text becomes atoms: the words it is made of, normalised exactly as
 /// `TextUnits` reads scanned text, the last one marked as a prefix (`*`) or capitals-only (`!`).
+/// Works on bytes without allocating: the lexicon is compiled by every process that scans an
+/// untrusted value, and that start-up is part of every `promptkit lint` run.
 enum AlternativeReader {
     /// An alternative's words and the marks on its last word.
     struct Reading: Equatable {
@@ -58,69 +77,120 @@ enum AlternativeReader {
         var uppercaseOnly: Bool
     }
 
-    /// The alternative's text without its `*`/`!` mark, as the key table lists it.
-    static func unmarked(_ alternative: ArraySlice<UInt8>) -> (text: ArraySlice<UInt8>, prefix: Bool, uppercaseOnly: Bool) {
-        var text = alternative
+    /// The length of the alternative's text without its `*`/`!` mark (the key table lists
+    /// alternatives so), and the marks.
+    static func unmarked(_ alternative: UnsafeBufferPointer<UInt8>) -> (length: Int, prefix: Bool, uppercaseOnly: Bool) {
+        var n = alternative.count
         var prefix = false, uppercaseOnly = false
-        if text.last == UInt8(ascii: "*") { prefix = true; text = text.dropLast() }
-        if text.count > 1, text.last == UInt8(ascii: "!") { uppercaseOnly = true; text = text.dropLast() }
-        return (text, prefix, uppercaseOnly)
+        if n > 0, alternative[n - 1] == UInt8(ascii: "*") { prefix = true; n -= 1 }
+        if n > 1, alternative[n - 1] == UInt8(ascii: "!") { uppercaseOnly = true; n -= 1 }
+        return (n, prefix, uppercaseOnly)
     }
 
     /// Plain lowercase ASCII words joined by `_` (most of the lexicon's ~3,900 alternatives) are
     /// their own keys.
-    static func isPlain(_ text: ArraySlice<UInt8>) -> Bool {
+    static func isPlain(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         text.contains { $0 != UInt8(ascii: "_") } && text.allSatisfy { ASCII.isLower($0) || $0 == UInt8(ascii: "_") }
     }
 
     /// What `TextUnits` reads in the text, `_` read as a space.
-    static func readAsText(_ text: ArraySlice<UInt8>) -> [[UInt8]] {
+    static func readAsText<C: Collection>(_ text: C) -> [[UInt8]] where C.Element == UInt8 {
         let spaced = String(decoding: text.map { $0 == UInt8(ascii: "_") ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
         return TextUnits.keys(spaced).filter { $0 != TextUnit.sentenceStart }.map { Array($0.utf8) }
     }
 
-    /// The alternative's reading. Other than plain words, the keys come from the generated
-    /// table (`InjectionLexiconKeys`), which a test keeps equal to reading them as text:
-    /// reading the ~700 non-ASCII alternatives through Unicode properties at every start-up
-    /// cost several milliseconds per process.
-    static func read(_ alternative: ArraySlice<UInt8>, keys: NormalisedKeys) -> Reading {
-        if alternative.elementsEqual(TextUnit.sentenceStart.utf8) { return Reading(words: [Array(alternative)], prefix: false, uppercaseOnly: false) }
-        let (text, prefix, uppercaseOnly) = unmarked(alternative)
-        let words: [[UInt8]]
-        if isPlain(text) {
-            words = text.split(separator: UInt8(ascii: "_")).map { Array($0) }
-        } else if let known = keys.keys(of: text) {
-            words = known
-        } else {
-            words = readAsText(text)
+    /// The ranges of `text` between `separator`s, empty ones left out.
+    static func split(_ text: UnsafeBufferPointer<UInt8>, on separator: UInt8, into ranges: inout [Range<Int>]) {
+        ranges.removeAll(keepingCapacity: true)
+        var start = 0
+        for i in 0...text.count where i == text.count || text[i] == separator {
+            if i > start { ranges.append(start..<i) }
+            start = i + 1
         }
-        return Reading(words: words, prefix: prefix, uppercaseOnly: uppercaseOnly)
+    }
+
+    /// Calls `body` with the alternative's words (as ranges of one buffer) and its marks. Other
+    /// than plain words, the keys come from the generated table (`InjectionLexiconKeys`), which
+    /// a test keeps equal to reading them as text: reading the ~700 other alternatives through
+    /// Unicode properties cost several milliseconds per process.
+    static func read(_ alternative: UnsafeBufferPointer<UInt8>, keys: NormalisedKeys, ranges: inout [Range<Int>],
+                     _ body: (_ words: UnsafeBufferPointer<UInt8>, _ ranges: [Range<Int>], _ prefix: Bool, _ uppercaseOnly: Bool) -> Void) {
+        if alternative.elementsEqual(TextUnit.sentenceStart.utf8) {
+            ranges.removeAll(keepingCapacity: true)
+            ranges.append(0..<alternative.count)
+            body(alternative, ranges, false, false)
+            return
+        }
+        let (length, prefix, uppercaseOnly) = unmarked(alternative)
+        let text = UnsafeBufferPointer(rebasing: alternative[0..<length])
+        if isPlain(text) {
+            split(text, on: UInt8(ascii: "_"), into: &ranges)
+            body(text, ranges, prefix, uppercaseOnly)
+            return
+        }
+        let found = keys.withKeys(of: text) { value in
+            split(value, on: UInt8(ascii: " "), into: &ranges)
+            body(value, ranges, prefix, uppercaseOnly)
+        }
+        guard found == nil else { return }
+        // Not in the table (the lexicon changed and the table was not regenerated): read it as
+        // text, slower but the same.
+        var joined: [UInt8] = []
+        ranges.removeAll(keepingCapacity: true)
+        for word in readAsText(text) {
+            ranges.append(joined.count..<(joined.count + word.count))
+            joined += word
+        }
+        let wordRanges = ranges
+        joined.withUnsafeBufferPointer { body($0, wordRanges, prefix, uppercaseOnly) }
+    }
+
+    /// The reading as arrays, for tests.
+    static func read(_ alternative: String, keys: NormalisedKeys) -> Reading {
+        var ranges: [Range<Int>] = []
+        var reading = Reading(words: [], prefix: false, uppercaseOnly: false)
+        Array(alternative.utf8).withUnsafeBufferPointer { alternative in
+            read(alternative, keys: keys, ranges: &ranges) { words, ranges, prefix, uppercaseOnly in
+                reading = Reading(words: ranges.map { Array(words[$0]) }, prefix: prefix, uppercaseOnly: uppercaseOnly)
+            }
+        }
+        return reading
     }
 }
 
 /// The generated table of normalised keys, read into a byte table once per process.
 struct NormalisedKeys: Sendable {
+    private let text: [UInt8]
     private let alternatives: ByteStringTable
-    private let values: [[[UInt8]]]
+    /// Per alternative id, its keys (separated by spaces) in `text`.
+    private let values: [Range<Int>]
 
     /// `table` holds one line per alternative: its text, a tab, its keys separated by spaces.
     init(_ table: String) {
+        let text = Array(table.utf8)
         var alternatives = ByteStringTable(expectedCount: 1024)
-        var values: [[[UInt8]]] = []
-        for line in Array(table.utf8).split(separator: UInt8(ascii: "\n")) {
-            let fields = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
-            guard fields.count == 2 else { continue }
-            if alternatives.insert(fields[0]) == Int32(values.count) {
-                values.append(fields[1].split(separator: UInt8(ascii: " ")).map { Array($0) })
+        var values: [Range<Int>] = []
+        text.withUnsafeBufferPointer { all in
+            var lineStart = 0
+            for i in 0...all.count where i == all.count || all[i] == UInt8(ascii: "\n") {
+                defer { lineStart = i + 1 }
+                guard let tab = all[lineStart..<i].firstIndex(of: UInt8(ascii: "\t")) else { continue }
+                if alternatives.insert(UnsafeBufferPointer(rebasing: all[lineStart..<tab])) == Int32(values.count) {
+                    values.append((tab + 1)..<i)
+                }
             }
         }
+        self.text = text
         self.alternatives = alternatives
         self.values = values
     }
 
-    func keys(of text: ArraySlice<UInt8>) -> [[UInt8]]? {
-        let id = text.withUnsafeBufferPointer { alternatives.find($0) }
-        return id >= 0 ? values[Int(id)] : nil
+    /// Calls `body` with the keys of `alternative` (separated by spaces); nil when the table does
+    /// not list it.
+    func withKeys<R>(of alternative: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        let id = alternatives.find(alternative)
+        guard id >= 0 else { return nil }
+        return text.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[values[Int(id)]])) }
     }
 
     var count: Int { values.count }
@@ -162,7 +232,11 @@ struct ByteStringTable: Sendable {
     static func hash(_ key: UnsafeBufferPointer<UInt8>) -> Int {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for c in key { h = (h ^ UInt64(c)) &* 0x0000_0100_0000_01B3 }
-        return Int(truncatingIfNeeded: h ^ (h >> 32))
+        // Murmur3's finaliser: FNV's low bits, which pick the slot, mix poorly on short keys.
+        h ^= h >> 33
+        h &*= 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 33
+        return Int(truncatingIfNeeded: h)
     }
 
     /// The key's id, or `absent`.
@@ -189,21 +263,28 @@ struct ByteStringTable: Sendable {
     }
 
     func find<C: Collection>(_ key: C) -> Int32 where C.Element == UInt8 {
-        Array(key).withUnsafeBufferPointer { find($0) }
+        if let id = key.withContiguousStorageIfAvailable({ find($0) }) { return id }
+        return Array(key).withUnsafeBufferPointer { find($0) }
     }
 
     /// The key's id, adding it when new.
     @discardableResult
-    mutating func insert<C: Collection>(_ key: C) -> Int32 where C.Element == UInt8 {
-        let k = Array(key)
-        let existing = k.withUnsafeBufferPointer { find($0) }
+    mutating func insert(_ key: UnsafeBufferPointer<UInt8>) -> Int32 {
+        let existing = find(key)
         if existing >= 0 { return existing }
         if (count + 1) * 2 > slots.count { grow() }
         let id = Int32(count)
-        bytes.append(contentsOf: k)
+        bytes.append(contentsOf: key)
         bounds.append(Int32(bytes.count))
-        place(id, hash: k.withUnsafeBufferPointer { Self.hash($0) })
+        place(id, hash: Self.hash(key))
         return id
+    }
+
+
+    @discardableResult
+    mutating func insert<C: Collection>(_ key: C) -> Int32 where C.Element == UInt8 {
+        if let id = key.withContiguousStorageIfAvailable({ insert($0) }) { return id }
+        return Array(key).withUnsafeBufferPointer { insert($0) }
     }
 
     private mutating func place(_ id: Int32, hash: Int) {
@@ -330,62 +411,78 @@ final class PhraseMatcher: Sendable {
         var alternativeAtoms: [(start: Int32, count: Int32)] = []
         var patterns: [Pattern] = []
         var atoms: [Atom] = []
-        var firstWordEntries: [(word: Int32, entry: Entry)] = []
-        var firstPrefixEntries: [(word: Int32, entry: Entry)] = []
+        atoms.reserveCapacity(4096)
+        // Entries with their first atom, in hit order: patterns in order, each pattern's slots
+        // last first, alternatives in the order written.
+        var ordered: [(first: Atom, entry: Entry)] = []
+        ordered.reserveCapacity(6000)
+        var patternEntries: [(first: Atom, entry: Entry)] = []
+        var ranges: [Range<Int>] = []
         var slotBase: [Int] = []
         var count = 0
         for (p, source) in sources.enumerated() {
             var gaps: [Int] = []
-            var s = 0
-            source.forEachSlot { gapBefore, slotAlternatives in
+            var s: Int32 = 0
+            patternEntries.removeAll(keepingCapacity: true)
+            source.forEachSlot { gapBefore, token in
                 if s > 0 { gaps.append(gapBefore) }
-                for alternative in slotAlternatives {
-                    let known = alternative.withUnsafeBufferPointer { alternatives.find($0) }
-                    let range: (start: Int32, count: Int32)
+                defer { s += 1 }
+                PhrasePattern.forEachAlternative(token) { alternative in
+                    let known = alternatives.find(alternative)
+                    var range: (start: Int32, count: Int32)
                     if known >= 0 {
                         range = alternativeAtoms[Int(known)]
                     } else {
-                        let reading = AlternativeReader.read(alternative, keys: keys)
                         let start = Int32(atoms.count)
-                        for (i, word) in reading.words.enumerated() {
-                            let last = i == reading.words.count - 1
-                            let kind: AtomKind = last && reading.prefix ? .prefix : (last && reading.uppercaseOnly ? .uppercase : .word)
-                            let id = words.insert(word)
-                            if Int(id) == isVocabulary.count { isVocabulary.append(false) }
-                            if kind != .prefix { isVocabulary[Int(id)] = true }
-                            atoms.append(Atom(word: id, kind: kind))
+                        AlternativeReader.read(alternative, keys: keys, ranges: &ranges) { text, wordRanges, prefix, uppercaseOnly in
+                            for (i, r) in wordRanges.enumerated() {
+                                let last = i == wordRanges.count - 1
+                                let kind: AtomKind = last && prefix ? .prefix : (last && uppercaseOnly ? .uppercase : .word)
+                                let id = words.insert(UnsafeBufferPointer(rebasing: text[r]))
+                                if Int(id) == isVocabulary.count { isVocabulary.append(false) }
+                                if kind != .prefix { isVocabulary[Int(id)] = true }
+                                atoms.append(Atom(word: id, kind: kind))
+                            }
                         }
-                        range = (start, Int32(atoms.count) - start)
                         alternatives.insert(alternative)
+                        range = (start, Int32(atoms.count) - start)
                         alternativeAtoms.append(range)
                     }
-                    guard range.count > 0 else { continue }
-                    let first = atoms[Int(range.start)]
-                    let entry = Entry(pattern: Int32(p), slot: Int32(s), atomStart: range.start, atomCount: range.count)
-                    if first.kind == .prefix {
-                        firstPrefixEntries.append((first.word, entry))
-                    } else {
-                        firstWordEntries.append((first.word, entry))
-                    }
+                    guard range.count > 0 else { return }
+                    patternEntries.append((atoms[Int(range.start)], Entry(pattern: Int32(p), slot: s, atomStart: range.start, atomCount: range.count)))
                 }
-                s += 1
             }
-            patterns.append(Pattern(family: source.family, slotCount: s, gaps: gaps))
+            // Later slots first; a stable order within a slot.
+            var end = patternEntries.endIndex
+            while end > 0 {
+                let slot = patternEntries[end - 1].entry.slot
+                var begin = end - 1
+                while begin > 0, patternEntries[begin - 1].entry.slot == slot { begin -= 1 }
+                ordered += patternEntries[begin..<end]
+                end = begin
+            }
+            patterns.append(Pattern(family: source.family, slotCount: Int(s), gaps: gaps))
             slotBase.append(count)
-            count += s
+            count += Int(s)
         }
-        // Compressed rows: entries grouped by first word, each group in hit order.
-        func rows(_ list: [(word: Int32, entry: Entry)]) -> (entries: [Entry], offsets: [Int32]) {
-            let sorted = list.sorted { $0.word != $1.word ? $0.word < $1.word : Self.hitOrder($0.entry, $1.entry) }
+        // Compressed rows by first word: a stable counting sort keeps hit order in each row.
+        func rows(prefixes: Bool) -> (entries: [Entry], offsets: [Int32]) {
             var offsets = [Int32](repeating: 0, count: words.count + 1)
-            for item in sorted { offsets[Int(item.word) + 1] += 1 }
+            for item in ordered where (item.first.kind == .prefix) == prefixes { offsets[Int(item.first.word) + 1] += 1 }
             for i in 0..<words.count { offsets[i + 1] += offsets[i] }
-            return (sorted.map(\.entry), offsets)
+            var next = offsets
+            let placeholder = Entry(pattern: 0, slot: 0, atomStart: 0, atomCount: 0)
+            var entries = [Entry](repeating: placeholder, count: Int(offsets[words.count]))
+            for item in ordered where (item.first.kind == .prefix) == prefixes {
+                entries[Int(next[Int(item.first.word)])] = item.entry
+                next[Int(item.first.word)] += 1
+            }
+            return (entries, offsets)
         }
-        (self.entries, self.byWord) = rows(firstWordEntries)
-        (self.prefixEntries, self.byPrefix) = rows(firstPrefixEntries)
+        (self.entries, self.byWord) = rows(prefixes: false)
+        (self.prefixEntries, self.byPrefix) = rows(prefixes: true)
         var heads = [[Int32]](repeating: [], count: 256)
-        for id in Set(firstPrefixEntries.map(\.word)).sorted() {
+        for id in Set(ordered.lazy.filter { $0.first.kind == .prefix }.map(\.first.word)).sorted() {
             if let h = words.key(id).first { heads[Int(h)].append(id) }
         }
         // Prefix atoms in later positions are matched in place; their heads need no index.
@@ -399,10 +496,12 @@ final class PhraseMatcher: Sendable {
         var scrambleWord: [Int32] = []
         var shapes = [UInt32](repeating: 0, count: 26 * 26)
         var scratch: [UInt8] = []
+        var skeleton: [UInt8] = []
         for id in 0..<Int32(words.count) where isVocabulary[Int(id)] {
             let w = words.key(id)
             guard w.count >= 2, w.allSatisfy({ $0 < 0x80 }) else { continue }
-            let skeleton = w.map(WordBuilder.skeletonByte)
+            skeleton.removeAll(keepingCapacity: true)
+            for c in w { skeleton.append(WordBuilder.skeletonByte(c)) }
             if skeletons.insert(skeleton) == Int32(skeletonWord.count) { skeletonWord.append(id) }
             if w.count >= 5, Self.scrambleKey(w, into: &scratch) {
                 if scrambles.insert(scratch) == Int32(scrambleWord.count) { scrambleWord.append(id) }
@@ -441,8 +540,7 @@ final class PhraseMatcher: Sendable {
         return true
     }
 
-    /// The lexicon's text of a word id (for tests and readings).
-    func word(_ id: Int32) -> String { words.string(id) }
+    var wordCount: Int { words.count }
 
     private func hasPrefix(_ key: ArraySlice<UInt8>) -> Bool {
         guard let h = key.first else { return false }

@@ -95,13 +95,17 @@ struct ScannerTests {
         var checked = 0
         for pattern in InjectionLexicon.all {
             for alternative in pattern.alternatives where alternative != TextUnit.sentenceStart {
-                let bytes = ArraySlice(Array(alternative.utf8))
-                let read = AlternativeReader.readAsText(AlternativeReader.unmarked(bytes).text)
-                #expect(AlternativeReader.read(bytes, keys: keys).words == read, "\(alternative)")
+                let read = AlternativeReader.readAsText(Self.unmarked(alternative))
+                #expect(AlternativeReader.read(alternative, keys: keys).words == read, "\(alternative)")
                 checked += 1
             }
         }
         #expect(checked > 3_000)
+    }
+
+    static func unmarked(_ alternative: String) -> ArraySlice<UInt8> {
+        let bytes = Array(alternative.utf8)
+        return bytes[0..<bytes.withUnsafeBufferPointer { AlternativeReader.unmarked($0).length }]
     }
 
     /// The generated table lists every alternative that is not plain lowercase ASCII, with the
@@ -111,9 +115,9 @@ struct ScannerTests {
         var seen: Set<String> = []
         for pattern in InjectionLexicon.all {
             for alternative in pattern.alternatives where alternative != TextUnit.sentenceStart {
-                let text = AlternativeReader.unmarked(ArraySlice(Array(alternative.utf8))).text
+                let text = Self.unmarked(alternative)
                 let key = String(decoding: text, as: UTF8.self)
-                guard !AlternativeReader.isPlain(text), seen.insert(key).inserted else { continue }
+                guard !text.withUnsafeBufferPointer(AlternativeReader.isPlain), seen.insert(key).inserted else { continue }
                 let read = AlternativeReader.readAsText(text).map { String(decoding: $0, as: UTF8.self) }
                 lines.append("\(key)\t\(read.joined(separator: " "))")
             }

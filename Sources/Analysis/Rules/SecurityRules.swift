@@ -475,9 +475,10 @@ struct TemplateStructure {
             }
         }
         if let last = uses.max(by: { ($0.templateIndex, $0.range.end) < ($1.templateIndex, $1.range.end) }) {
-            var after = String(decoding: Self.withoutTags(file.templates[last.templateIndex].template, from: last.range.end), as: UTF8.self)
+            var after = Self.withoutTags(file.templates[last.templateIndex].template, from: last.range.end)
             for t in file.templates.indices where t > last.templateIndex {
-                after += " " + String(decoding: Self.withoutTags(file.templates[t].template, from: 0), as: UTF8.self)
+                after.append(0x20)
+                after += Self.withoutTags(file.templates[t].template, from: 0)
             }
             let words = Self.instructionWords(after, closers: closers[last.variable] ?? [])
             let lastTemplate = file.templates[last.templateIndex]
@@ -538,17 +539,17 @@ struct TemplateStructure {
     }
 
     /// The closing delimiter that fences the tag at `range`, or nil when it is not fenced.
-    /// Reads the template in place: it runs for every untrusted use in every file linted.
+    /// Reads the template in place, on bytes: it runs for every untrusted use in every file linted.
     static func fence(_ t: [UInt8], _ range: TextRange) -> String? {
         let prefix = t[..<min(range.start, t.count)]
         let suffix = t[min(range.end, t.count)...]
         // XML-style: the innermost element open at the tag, closed after it.
-        var stack: [String] = []
+        var stack: [ArraySlice<UInt8>] = []
         var i = prefix.startIndex
         while i < prefix.endIndex {
             if prefix[i] == UInt8(ascii: "<"), let (name, closing, end) = xmlTag(prefix, i) {
                 if closing {
-                    if let k = stack.lastIndex(of: name) { stack.removeSubrange(k...) }
+                    if let k = stack.lastIndex(where: { $0.elementsEqual(name) }) { stack.removeSubrange(k...) }
                 } else {
                     stack.append(name)
                 }
@@ -558,18 +559,20 @@ struct TemplateStructure {
             i += 1
         }
         if let open = stack.last {
-            let closer = "</\(open)>"
-            if ByteSearch.find(Array(closer.utf8), in: t, from: suffix.startIndex) != nil { return closer }
+            let closer = [UInt8(ascii: "<"), UInt8(ascii: "/")] + open + [UInt8(ascii: ">")]
+            if ByteSearch.find(closer, in: t, from: suffix.startIndex) != nil { return String(decoding: closer, as: UTF8.self) }
         }
         // Fence lines: the nearest non-blank line before and after are fence or marker lines.
-        if let b = lastLine(prefix), let a = firstLine(suffix), isFenceLine(b), isFenceLine(a) { return a }
+        if let b = lastLine(prefix), let a = firstLine(suffix), isFenceLine(b), isFenceLine(a) { return String(decoding: a, as: UTF8.self) }
         // Quotes around the tag on its line.
-        let pairs: [(String, String)] = [("\"", "\""), ("'", "'"), ("“", "”"), ("«", "»"), ("`", "`"), ("「", "」"), ("‘", "’"), ("(", ")"), ("[", "]")]
-        let left = String(decoding: prefix.suffix(8), as: UTF8.self)
-        let right = String(decoding: suffix.prefix(8), as: UTF8.self)
-        for (o, c) in pairs where left.hasSuffix(o) && right.hasPrefix(c) { return c }
+        for (o, c) in quotePairs where prefix.reversed().starts(with: o.reversed()) && suffix.starts(with: c) {
+            return String(decoding: c, as: UTF8.self)
+        }
         return nil
     }
+
+    static let quotePairs: [([UInt8], [UInt8])] = [("\"", "\""), ("'", "'"), ("“", "”"), ("«", "»"), ("`", "`"), ("「", "」"), ("‘", "’"), ("(", ")"), ("[", "]")]
+        .map { (Array($0.0.utf8), Array($0.1.utf8)) }
 
     static func isTagNameByte(_ c: UInt8) -> Bool {
         (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
@@ -578,32 +581,37 @@ struct TemplateStructure {
 
     /// The XML tag starting at `i` (`<name …>` or `</name>`): its name, whether it closes, and
     /// the index after it. Never reads past the slice's end.
-    static func xmlTag(_ b: ArraySlice<UInt8>, _ i: Int) -> (String, Bool, Int)? {
+    static func xmlTag(_ b: ArraySlice<UInt8>, _ i: Int) -> (ArraySlice<UInt8>, Bool, Int)? {
         var j = i + 1
         var closing = false
         if j < b.endIndex, b[j] == UInt8(ascii: "/") { closing = true; j += 1 }
         let start = j
         while j < b.endIndex, j - start < 64, Self.isTagNameByte(b[j]) { j += 1 }
         guard j > start, let first = b[start...].first, (first >= 0x41 && first <= 0x5A) || (first >= 0x61 && first <= 0x7A) else { return nil }
-        let name = String(decoding: b[start..<j], as: UTF8.self)
+        let name = b[start..<j]
         while j < b.endIndex, b[j] != UInt8(ascii: ">"), b[j] != 0x0A, j - start < 256 { j += 1 }
         guard j < b.endIndex, b[j] == UInt8(ascii: ">") else { return nil }
         if !closing, j > b.startIndex, b[j - 1] == UInt8(ascii: "/") { return nil }  // self-closing
         return (name, closing, j + 1)
     }
 
-    static func isBlank(_ line: ArraySlice<UInt8>) -> Bool {
-        line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+    static func isBlankByte(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D }
+
+    static func trimmed(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        var s = line.startIndex, e = line.endIndex
+        while s < e, isBlankByte(line[s]) { s += 1 }
+        while e > s, isBlankByte(line[e - 1]) { e -= 1 }
+        return line[s..<e]
     }
 
     /// The text before `prefix`'s end on the tag's line, or the last non-blank line above.
-    static func lastLine(_ prefix: ArraySlice<UInt8>) -> String? {
+    static func lastLine(_ prefix: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
         var end = prefix.endIndex
         while end > prefix.startIndex {
             var start = end
             while start > prefix.startIndex, prefix[start - 1] != 0x0A { start -= 1 }
-            let line = prefix[start..<end]
-            if !isBlank(line) { return String(decoding: line, as: UTF8.self)[...].trimmingSpaces }
+            let line = trimmed(prefix[start..<end])
+            if !line.isEmpty { return line }
             end = start - 1
         }
         return nil
@@ -611,28 +619,31 @@ struct TemplateStructure {
 
     /// The text after `suffix`'s start on the tag's line, or the first non-blank line below
     /// (within 4 KB).
-    static func firstLine(_ suffix: ArraySlice<UInt8>) -> String? {
+    static func firstLine(_ suffix: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
         let limit = min(suffix.endIndex, suffix.startIndex + 4096)
         var start = suffix.startIndex
         while start < limit {
             var end = start
             while end < limit, suffix[end] != 0x0A { end += 1 }
-            let line = suffix[start..<end]
-            if !isBlank(line) { return String(decoding: line, as: UTF8.self)[...].trimmingSpaces }
+            let line = trimmed(suffix[start..<end])
+            if !line.isEmpty { return line }
             start = end + 1
         }
         return nil
     }
 
+    static let fences: [[UInt8]] = ["```", "\"\"\"", "'''", "~~~", "<<<", ">>>", "---", "===", "###", "***", "+++", "///", "|||"].map { Array($0.utf8) }
+
     /// ```` ``` ````, `"""`, `'''`, `~~~`, `<<<`, `>>>`, `---`, `===`, `###` lines, and marker
-    /// lines like `---BEGIN TICKET---`, `### TICKET ###`, `[BEGIN DATA]`, `BEGIN TICKET`.
-    static func isFenceLine(_ line: String) -> Bool {
-        let fences = ["```", "\"\"\"", "'''", "~~~", "<<<", ">>>", "---", "===", "###", "***", "+++", "///", "|||"]
-        if fences.contains(where: { line.hasPrefix($0) }) { return true }
-        let upper = line.uppercased()
-        if (line.hasPrefix("[") && line.hasSuffix("]")) && (upper.contains("BEGIN") || upper.contains("END") || upper.contains("START")) { return true }
-        if upper.hasPrefix("BEGIN ") || upper.hasPrefix("END ") || upper.hasPrefix("START OF") || upper.hasPrefix("END OF") { return true }
-        return false
+    /// lines like `---BEGIN TICKET---`, `### TICKET ###`, `[BEGIN DATA]`, `BEGIN TICKET` (ASCII
+    /// letters compared without case).
+    static func isFenceLine(_ line: ArraySlice<UInt8>) -> Bool {
+        if fences.contains(where: { line.starts(with: $0) }) { return true }
+        let upper = line.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 32 : $0 }
+        func has(_ word: String) -> Bool { ByteSearch.find(Array(word.utf8), in: upper) != nil }
+        func starts(_ word: String) -> Bool { upper.starts(with: word.utf8) }
+        if line.first == UInt8(ascii: "["), line.last == UInt8(ascii: "]"), has("BEGIN") || has("END") || has("START") { return true }
+        return starts("BEGIN ") || starts("END ") || starts("START OF") || starts("END OF")
     }
 
     /// The template's text from `offset` with Mustache tags removed.
@@ -654,41 +665,46 @@ struct TemplateStructure {
         return out
     }
 
-    /// Words of instruction text, fences and closing tags aside.
-    static func instructionWords(_ text: String, closers: [String]) -> Int {
+    /// Words of instruction text, fences and closing tags aside, counted up to `enough`.
+    static func instructionWords(_ text: [UInt8], closers: [String], enough: Int = 3) -> Int {
         var t = text
-        for c in closers { t = t.replacingAll(c, with: " ") }
+        for c in closers { t = replacingAll(Array(c.utf8), in: t) }
         var words = 0
-        for line in t.split(separator: "\n") {
-            let l = line.trimmingSpaces
-            if isFenceLine(l) || (l.hasPrefix("</") && l.hasSuffix(">")) { continue }
-            words += l.split(whereSeparator: { $0 == " " || $0 == "\t" }).filter { w in w.contains { $0.isLetter } && !(w.hasPrefix("</") || w.hasPrefix("<")) }.count
+        var lineStart = 0
+        for i in 0...t.count where i == t.count || t[i] == 0x0A {
+            defer { lineStart = i + 1 }
+            let line = trimmed(t[lineStart..<i])
+            if line.isEmpty || isFenceLine(line) || (line.starts(with: "</".utf8) && line.last == UInt8(ascii: ">")) { continue }
+            var wordStart = line.startIndex
+            for j in line.startIndex...line.endIndex where j == line.endIndex || line[j] == 0x20 || line[j] == 0x09 {
+                defer { wordStart = j + 1 }
+                let word = line[wordStart..<j]
+                guard !word.isEmpty, word.first != UInt8(ascii: "<"), hasLetter(word) else { continue }
+                words += 1
+                if words >= enough { return words }
+            }
         }
         return words
     }
-}
 
-extension Substring {
-    var trimmingSpaces: String {
-        var s = self[...]
-        while let f = s.first, f == " " || f == "\t" || f == "\r" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\r" { s = s.dropLast() }
-        return String(s)
+    /// Whether the bytes hold a letter: an ASCII letter, or a non-ASCII scalar that is alphabetic.
+    static func hasLetter(_ word: ArraySlice<UInt8>) -> Bool {
+        if word.contains(where: { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A }) { return true }
+        guard word.contains(where: { $0 >= 0x80 }) else { return false }
+        return String(decoding: word, as: UTF8.self).unicodeScalars.contains { $0.properties.isAlphabetic }
     }
-}
 
-extension String {
-    func replacingAll(_ needle: String, with replacement: String) -> String {
-        guard !needle.isEmpty else { return self }
-        let b = Array(utf8), n = Array(needle.utf8)
+    /// `bytes` with every `needle` replaced by a space.
+    static func replacingAll(_ needle: [UInt8], in bytes: [UInt8]) -> [UInt8] {
+        guard !needle.isEmpty else { return bytes }
         var out: [UInt8] = []
         var from = 0
-        while let at = ByteSearch.find(n, in: b, from: from) {
-            out += b[from..<at] + Array(replacement.utf8)
-            from = at + n.count
+        while let at = ByteSearch.find(needle, in: bytes, from: from) {
+            out += bytes[from..<at]
+            out.append(0x20)
+            from = at + needle.count
         }
-        out += b[from...]
-        return String(decoding: out, as: UTF8.self)
+        out += bytes[from...]
+        return out
     }
 }
-

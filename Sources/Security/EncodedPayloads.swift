@@ -207,9 +207,27 @@ enum EncodedPayloads {
     /// whether the text is worth rotating and scanning again.
     static let rot13Markers: [[UInt8]] = ["vtaber", "vafgehpg", "cerivbhf", "cebzcg", "flfgrz", "cergraq", "erirny", "qvfertneq", "sbetrg"].map { Array($0.utf8) }
 
+    /// Markers by their first byte, for one pass over the text (it runs on every untrusted value).
+    static let rot13MarkersByFirstByte: [[[UInt8]]] = {
+        var out = [[[UInt8]]](repeating: [], count: 256)
+        for m in rot13Markers { out[Int(m[0])].append(m) }
+        return out
+    }()
+
     static func mayHideROT13(_ b: [UInt8]) -> Bool {
-        let lower = b.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }
-        return rot13Markers.contains { ByteSearch.find($0, in: lower, from: 0) != nil }
+        let byFirst = rot13MarkersByFirstByte
+        return b.withUnsafeBufferPointer { u in
+            for i in u.indices {
+                let candidates = byFirst[Int(ASCII.lowercased(u[i]))]
+                guard !candidates.isEmpty else { continue }
+                for m in candidates where i + m.count <= u.count {
+                    var k = 1
+                    while k < m.count, ASCII.lowercased(u[i + k]) == m[k] { k += 1 }
+                    if k == m.count { return true }
+                }
+            }
+            return false
+        }
     }
 
     static func rot13(_ b: [UInt8]) -> [UInt8] {

@@ -528,7 +528,8 @@ final class PhraseMatcher: Sendable {
 
     /// First letter, last letter, `:` and the sorted middle: typoglycemia keeps the ends and
     /// shuffles the rest ("ignroe", "isntructions"). False when the word is not five or more
-    /// ASCII letters.
+    /// ASCII letters. Sorted by insertion: words are short, and this runs for every word whose
+    /// ends and length match a lexicon word's.
     static func scrambleKey<C: BidirectionalCollection>(_ w: C, into key: inout [UInt8]) -> Bool where C.Element == UInt8 {
         guard w.count >= 5, w.allSatisfy(ASCII.isLetter), let first = w.first, let last = w.last else { return false }
         key.removeAll(keepingCapacity: true)
@@ -536,7 +537,15 @@ final class PhraseMatcher: Sendable {
         key.append(last)
         key.append(UInt8(ascii: ":"))
         key.append(contentsOf: w.dropFirst().dropLast())
-        key[3...].sort()
+        key.withUnsafeMutableBufferPointer { k in
+            guard k.count > 4 else { return }
+            for i in 4..<k.count {
+                let c = k[i]
+                var j = i
+                while j > 3, k[j - 1] > c { k[j] = k[j - 1]; j -= 1 }
+                k[j] = c
+            }
+        }
         return true
     }
 

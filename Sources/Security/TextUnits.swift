@@ -195,55 +195,65 @@ enum TextUnits {
         u.isWord && u.keyLength == 1 && ASCII.isLetter(bytes[Int(u.keyStart)])
     }
 
+    /// Separators allowed between split letters: `.`, `-`, `_`, `*`, `/`, `|`, `·`, `•`.
+    static func isLetterSeparator(_ u: TextUnit, _ bytes: [UInt8]) -> Bool {
+        guard !u.isWord else { return false }
+        let key = bytes[Int(u.keyStart)..<Int(u.keyEnd)]
+        if key.count == 1, let c = key.first {
+            return c == UInt8(ascii: ".") || c == UInt8(ascii: "-") || c == UInt8(ascii: "_") || c == UInt8(ascii: "*")
+                || c == UInt8(ascii: "/") || c == UInt8(ascii: "|")
+        }
+        return key.elementsEqual("·".utf8) || key.elementsEqual("•".utf8)
+    }
+
     /// "i g n o r e", "i.g.n.o.r.e", "I-G-N-O-R-E": three or more single letters in a row, with
-    /// nothing but one separator between them, are read as one word.
+    /// nothing but one separator between them, are read as one word. Most text has single
+    /// letters ("I", "a") but no run of three: the units are copied only once a run is found.
     static func joinSplitLetters(_ stream: inout UnitStream) {
         let units = stream.units
-        // Most text has no run of single letters: leave the array alone.
-        guard units.indices.dropLast(2).contains(where: { isSingleLetter(units[$0], stream.bytes) }) else { return }
-        let separators: Set<String> = [".", "-", "_", "*", "/", "|", "·", "•"]
-        var out: [TextUnit] = []
-        out.reserveCapacity(units.count)
+        var out: [TextUnit]? = nil
         var i = 0
         while i < units.count {
             let u = units[i]
             guard isSingleLetter(u, stream.bytes) else {
-                out.append(u)
+                out?.append(u)
                 i += 1
                 continue
             }
+            // The run: the next single letter directly, or after one separator that is not a
+            // sentence end (a `.` is both).
             var j = i
-            var letters: [UInt8] = Array(stream.bytes[Int(u.keyStart)..<Int(u.keyEnd)])
-            var skeleton: [UInt8] = u.hasSkeleton ? Array(stream.bytes[Int(u.skeletonStart)..<Int(u.skeletonEnd)]) : letters
-            var end = u.end
-            // Next single letter: directly, or after one separator that is not a sentence end.
+            var run = [i]
             while true {
                 var k = j + 1
-                if k < units.count, !units[k].isWord, !units[k].isBoundary || stream.key(of: units[k]) == ".",
-                   separators.contains(stream.key(of: units[k])) {
+                if k < units.count, isLetterSeparator(units[k], stream.bytes), !units[k].isBoundary || stream.bytes[Int(units[k].keyStart)] == UInt8(ascii: ".") {
                     k += 1
                 }
-                guard k < units.count, isSingleLetter(units[k], stream.bytes),
-                      units[k].start - units[k - 1].end <= 1 else { break }
-                let next = units[k]
-                letters += stream.bytes[Int(next.keyStart)..<Int(next.keyEnd)]
-                skeleton += next.hasSkeleton ? stream.bytes[Int(next.skeletonStart)..<Int(next.skeletonEnd)] : stream.bytes[Int(next.keyStart)..<Int(next.keyEnd)]
-                end = next.end
+                guard k < units.count, isSingleLetter(units[k], stream.bytes), units[k].start - units[k - 1].end <= 1 else { break }
+                run.append(k)
                 j = k
             }
-            if j - i >= 2, letters.count >= 3 {
-                let (ks, ke) = stream.store(letters)
-                var (ss, se): (Int32, Int32) = (-1, -1)
-                if skeleton != letters { (ss, se) = stream.store(skeleton) }
-                out.append(TextUnit(keyStart: ks, keyEnd: ke, skeletonStart: ss, skeletonEnd: se, start: u.start, end: end, isWord: true,
-                                    isBoundary: false, techniques: [.splitWord], isUppercase: u.isUppercase))
-                i = j + 1
-            } else {
-                out.append(u)
+            guard j - i >= 2, run.count >= 3 else {
+                out?.append(u)
                 i += 1
+                continue
             }
+            if out == nil { out = Array(units[..<i]) }
+            var letters: [UInt8] = []
+            var skeleton: [UInt8] = []
+            for k in run {
+                let unit = units[k]
+                letters += stream.bytes[Int(unit.keyStart)..<Int(unit.keyEnd)]
+                skeleton += unit.hasSkeleton ? stream.bytes[Int(unit.skeletonStart)..<Int(unit.skeletonEnd)] : stream.bytes[Int(unit.keyStart)..<Int(unit.keyEnd)]
+            }
+            let (ks, ke) = stream.store(letters)
+            var (ss, se): (Int32, Int32) = (-1, -1)
+            if skeleton != letters { (ss, se) = stream.store(skeleton) }
+            out?.append(TextUnit(keyStart: ks, keyEnd: ke, skeletonStart: ss, skeletonEnd: se, start: u.start, end: units[j].end, isWord: true,
+                                 isBoundary: false, techniques: [.splitWord], isUppercase: u.isUppercase))
+            i = j + 1
         }
-        stream.units = out
+        if let out { stream.units = out }
     }
 }
 

@@ -128,7 +128,7 @@ enum TextUnits {
                 let c = UInt8(truncatingIfNeeded: v)
                 if ASCII.isAlnum(c) || c == 0x40 || c == 0x24 {
                     if pendingHyphen { pendingHyphen = false }  // "role-play" reads "roleplay"
-                    word.addASCII(c, at: offset)
+                    word.addASCII(c, at: offset, to: &stream)
                     continue
                 }
                 if pendingHyphen {
@@ -156,7 +156,7 @@ enum TextUnits {
             if pendingHyphen {
                 pendingHyphen = false
                 if Characters.isWordScalar(scalar) {
-                    word.add(scalar, at: offset, width: width)  // "role-play" reads "roleplay"
+                    word.add(scalar, at: offset, width: width, to: &stream)  // "role-play" reads "roleplay"
                     continue
                 }
                 flush()
@@ -165,12 +165,12 @@ enum TextUnits {
             if Characters.isIdeographic(v) {
                 flush()
                 var unit = WordBuilder()
-                unit.add(scalar, at: offset, width: width)
+                unit.add(scalar, at: offset, width: width, to: &stream)
                 if let u = unit.finish(into: &stream) { emit(u) }
                 continue
             }
             if Characters.isWordScalar(scalar) {
-                word.add(scalar, at: offset, width: width)
+                word.add(scalar, at: offset, width: width, to: &stream)
                 continue
             }
             if v == 0x2010 || v == 0x2011, word.isOpen {  // hyphens inside a word
@@ -259,9 +259,10 @@ enum TextUnits {
 
 /// Reads one word: its normalised key and its look-alike/leetspeak skeleton.
 struct WordBuilder {
-    // UTF-8 bytes, copied into the stream's arena once per word in `finish` (the skeleton only
-    // when it is worth reading). Kept with their capacity from word to word.
-    var key: [UInt8] = []
+    /// Where the word's key starts in the stream's arena: its bytes are appended there as they
+    /// are read (nothing else is appended until the word is finished).
+    var keyStart = -1
+    /// The skeleton, copied to the arena only when it is worth reading; kept with its capacity.
     var skeletonBytes: [UInt8] = []
     var start = -1
     var end = -1
@@ -286,42 +287,50 @@ struct WordBuilder {
         return c
     }
 
-    /// A letter, digit, `@` or `$`.
     @inline(__always)
-    mutating func addASCII(_ c: UInt8, at offset: Int) {
-        if start < 0 { start = offset }
-        end = offset + 1
-        if c >= 0x41, c <= 0x5A {
-            uppercase += 1
-            appendASCII(c + 32)
-        } else {
-            appendASCII(c)
+    private mutating func open(at offset: Int, _ stream: inout UnitStream) {
+        if start < 0 {
+            start = offset
+            keyStart = stream.bytes.count
         }
     }
 
-    mutating func add(_ scalar: Unicode.Scalar, at offset: Int, width: Int) {
+    /// A letter, digit, `@` or `$`.
+    @inline(__always)
+    mutating func addASCII(_ c: UInt8, at offset: Int, to stream: inout UnitStream) {
+        open(at: offset, &stream)
+        end = offset + 1
+        if c >= 0x41, c <= 0x5A {
+            uppercase += 1
+            appendASCII(c + 32, &stream)
+        } else {
+            appendASCII(c, &stream)
+        }
+    }
+
+    mutating func add(_ scalar: Unicode.Scalar, at offset: Int, width: Int, to stream: inout UnitStream) {
         let v = scalar.value
         if v < 0x80 {
-            addASCII(UInt8(truncatingIfNeeded: v), at: offset)
+            addASCII(UInt8(truncatingIfNeeded: v), at: offset, to: &stream)
             return
         }
-        if start < 0 { start = offset }
+        open(at: offset, &stream)
         end = offset + width
         if let ascii = FoldTables.compatibility[v] {
             sawStylized = true
-            for c in ascii.utf8 { appendASCII(c) }
+            for c in ascii.utf8 { appendASCII(c, &stream) }
             return
         }
         if let base = FoldTables.latinBase[v] {
             if scalar.properties.isUppercase { uppercase += 1 }
             letters += base.count
             latinLetters += base.count
-            append(base)
+            append(base, &stream)
             return
         }
         if let arabic = Characters.arabicFold(v) {
             if arabic != 0 {
-                append(String(Unicode.Scalar(arabic) ?? scalar))
+                append(String(Unicode.Scalar(arabic) ?? scalar), &stream)
                 letters += 1
                 otherScriptLetters += 1
             }
@@ -331,7 +340,7 @@ struct WordBuilder {
         let lower: String = props.changesWhenLowercased ? props.lowercaseMapping : String(Character(scalar))
         if props.isUppercase { uppercase += 1 }
         if props.isAlphabetic { letters += 1 }
-        append(lower, skeleton: false)
+        append(lower, skeleton: false, &stream)
         if let latin = lower.unicodeScalars.first.flatMap({ Characters.confusable($0.value) }) {
             confusableLetters += 1
             otherScriptLetters += 1
@@ -343,8 +352,8 @@ struct WordBuilder {
     }
 
     @inline(__always)
-    private mutating func appendASCII(_ c: UInt8) {
-        key.append(c)
+    private mutating func appendASCII(_ c: UInt8, _ stream: inout UnitStream) {
+        stream.bytes.append(c)
         if c >= 0x61, c <= 0x7A {
             letters += 1
             latinLetters += 1
@@ -354,23 +363,17 @@ struct WordBuilder {
         skeletonBytes.append(Self.skeletonByte(c))
     }
 
-    private mutating func append(_ s: String, skeleton: Bool = true) {
-        key.append(contentsOf: s.utf8)
+    private mutating func append(_ s: String, skeleton: Bool = true, _ stream: inout UnitStream) {
+        stream.bytes.append(contentsOf: s.utf8)
         if skeleton { skeletonBytes.append(contentsOf: s.utf8) }
     }
 
-    mutating func reset() {
-        key.removeAll(keepingCapacity: true)
-        skeletonBytes.removeAll(keepingCapacity: true)
-        start = -1; end = -1
-        sawInvisible = false; sawStylized = false
-        latinLetters = 0; otherScriptLetters = 0; confusableLetters = 0; leetSymbols = 0; letters = 0; uppercase = 0
-    }
-
-    /// The finished unit, its bytes stored in the stream's arena, and a fresh builder.
+    /// The finished unit (its key already in the arena, its skeleton stored after it when worth
+    /// reading), and a fresh builder.
     mutating func finish(into stream: inout UnitStream) -> TextUnit? {
-        defer { reset() }
-        guard start >= 0, !key.isEmpty else { return nil }
+        guard start >= 0 else { return nil }
+        let keyEnd = stream.bytes.count
+        let word = (start: start, end: end, keyStart: keyStart)
         var techniques: Techniques = []
         if sawInvisible { techniques.insert(.invisibleCharacters) }
         if sawStylized { techniques.insert(.stylizedLetters) }
@@ -379,11 +382,17 @@ struct WordBuilder {
         // plain numbers are read as they are.
         let mixedScript = latinLetters > 0 && confusableLetters > 0
         let leet = leetSymbols > 0 && latinLetters >= 2
-        let (ks, ke) = stream.store(key)
+        let isUppercase = letters >= 2 && uppercase == letters
+        let needsSkeleton = mixedScript || leet
         var (ss, se): (Int32, Int32) = (-1, -1)
-        if mixedScript || leet { (ss, se) = stream.store(skeletonBytes) }
-        return TextUnit(keyStart: ks, keyEnd: ke, skeletonStart: ss, skeletonEnd: se, start: start, end: end, isWord: true, isBoundary: false,
-                        techniques: techniques, isUppercase: letters >= 2 && uppercase == letters)
+        if needsSkeleton, keyEnd > word.keyStart { (ss, se) = stream.store(skeletonBytes) }
+        skeletonBytes.removeAll(keepingCapacity: true)
+        keyStart = -1; start = -1; end = -1
+        sawInvisible = false; sawStylized = false
+        latinLetters = 0; otherScriptLetters = 0; confusableLetters = 0; leetSymbols = 0; letters = 0; uppercase = 0
+        guard keyEnd > word.keyStart else { return nil }
+        return TextUnit(keyStart: Int32(truncatingIfNeeded: word.keyStart), keyEnd: Int32(truncatingIfNeeded: keyEnd), skeletonStart: ss, skeletonEnd: se,
+                        start: word.start, end: word.end, isWord: true, isBoundary: false, techniques: techniques, isUppercase: isUppercase)
     }
 }
 

@@ -87,6 +87,11 @@ struct UnitStream {
 /// Splits text into `TextUnit`s in one pass. Linear in the input: every scalar is looked at once
 /// and each word is normalised as it is read.
 enum TextUnits {
+    /// The most bytes of one value read for phrases. Arena offsets are 32-bit (keys, skeletons
+    /// and joined words take at most about three times the text), so a larger value is read up
+    /// to here; no prompt sample comes near it.
+    static let maximumBytes = 1 << 28
+
     /// The units' keys as strings (`<s>` included), for tests and the lexicon's compiler.
     static func keys(_ text: String) -> [String] {
         let stream = units(text)
@@ -120,6 +125,7 @@ enum TextUnits {
         }
 
         for scalar in text.unicodeScalars {
+            if offset >= maximumBytes { break }
             let width = scalar.utf8.count
             defer { offset += width }
             let v = scalar.value

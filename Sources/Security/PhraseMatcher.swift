@@ -262,11 +262,6 @@ struct ByteStringTable: Sendable {
         }
     }
 
-    func find<C: Collection>(_ key: C) -> Int32 where C.Element == UInt8 {
-        if let id = key.withContiguousStorageIfAvailable({ find($0) }) { return id }
-        return Array(key).withUnsafeBufferPointer { find($0) }
-    }
-
     /// The key's id, adding it when new.
     @discardableResult
     mutating func insert(_ key: UnsafeBufferPointer<UInt8>) -> Int32 {
@@ -306,10 +301,6 @@ struct ByteStringTable: Sendable {
 
     func key(_ id: Int32) -> ArraySlice<UInt8> {
         bytes[Int(bounds[Int(id)])..<Int(bounds[Int(id) + 1])]
-    }
-
-    func string(_ id: Int32) -> String {
-        String(decoding: key(id), as: UTF8.self)
     }
 }
 
@@ -355,12 +346,12 @@ final class PhraseMatcher: Sendable {
         var techniques: Techniques
     }
 
-    /// A unit read for matching: the lexicon word it is or spells (or `absent`), where its
-    /// key's bytes are in the stream's arena, and the techniques reading it took.
+    /// A unit read for matching: the lexicon word it is or spells (or `absent`), whether it was
+    /// spelled through its skeleton or scrambled letters (its key is then the lexicon word's,
+    /// not its own), and the techniques reading it took.
     struct Resolved {
         var word: Int32
-        var keyStart: Int32
-        var keyEnd: Int32
+        var spelled: Bool
         var techniques: Techniques
     }
 
@@ -428,10 +419,10 @@ final class PhraseMatcher: Sendable {
                 if s > 0 { gaps.append(gapBefore) }
                 defer { s += 1 }
                 PhrasePattern.forEachAlternative(token) { alternative in
-                    let known = alternatives.find(alternative)
+                    let id = alternatives.insert(alternative)
                     var range: (start: Int32, count: Int32)
-                    if known >= 0 {
-                        range = alternativeAtoms[Int(known)]
+                    if Int(id) < alternativeAtoms.count {
+                        range = alternativeAtoms[Int(id)]
                     } else {
                         let start = Int32(atoms.count)
                         AlternativeReader.read(alternative, keys: keys, ranges: &ranges) { text, wordRanges, prefix, uppercaseOnly in
@@ -444,7 +435,6 @@ final class PhraseMatcher: Sendable {
                                 atoms.append(Atom(word: id, kind: kind))
                             }
                         }
-                        alternatives.insert(alternative)
                         range = (start, Int32(atoms.count) - start)
                         alternativeAtoms.append(range)
                     }
@@ -557,31 +547,28 @@ final class PhraseMatcher: Sendable {
     }
 
     /// Resolves each unit to the lexicon word it is or spells, with the techniques that took.
-    /// Words read through a skeleton or scramble get the word's bytes appended to the arena.
-    func resolve(_ stream: inout UnitStream) -> [Resolved] {
+    func resolve(_ stream: UnitStream) -> [Resolved] {
         var out: [Resolved] = []
         out.reserveCapacity(stream.units.count)
         var scratch: [UInt8] = []
         for u in stream.units {
-            let key = stream.bytes[Int(u.keyStart)..<Int(u.keyEnd)]
+            let key = stream.key(of: u)
             let id = key.withUnsafeBufferPointer { words.find($0) }
             guard u.isWord else {
-                out.append(Resolved(word: id, keyStart: u.keyStart, keyEnd: u.keyEnd, techniques: []))
+                out.append(Resolved(word: id, spelled: false, techniques: []))
                 continue
             }
             if id >= 0 || hasPrefix(key) {
-                out.append(Resolved(word: id, keyStart: u.keyStart, keyEnd: u.keyEnd, techniques: u.techniques))
+                out.append(Resolved(word: id, spelled: false, techniques: u.techniques))
                 continue
             }
             if u.hasSkeleton {
-                let sid = stream.bytes[Int(u.skeletonStart)..<Int(u.skeletonEnd)].withUnsafeBufferPointer { skeletons.find($0) }
+                let sid = stream.reading(of: u).withUnsafeBufferPointer { skeletons.find($0) }
                 if sid >= 0 {
-                    let w = skeletonWord[Int(sid)]
                     var t = u.techniques
                     t.insert(key.contains { $0 >= 0x80 } ? .homoglyphs : .leetspeak)
                     if key.contains(where: ASCII.isDigit) { t.insert(.leetspeak) }
-                    let (lo, hi) = stream.store(words.key(w))
-                    out.append(Resolved(word: w, keyStart: lo, keyEnd: hi, techniques: t))
+                    out.append(Resolved(word: skeletonWord[Int(sid)], spelled: true, techniques: t))
                     continue
                 }
             }
@@ -589,25 +576,22 @@ final class PhraseMatcher: Sendable {
                Self.scrambleKey(key, into: &scratch) {
                 let sid = scratch.withUnsafeBufferPointer { scrambles.find($0) }
                 if sid >= 0 {
-                    let w = scrambleWord[Int(sid)]
-                    let (lo, hi) = stream.store(words.key(w))
-                    out.append(Resolved(word: w, keyStart: lo, keyEnd: hi, techniques: u.techniques.union(.typoglycemia)))
+                    out.append(Resolved(word: scrambleWord[Int(sid)], spelled: true, techniques: u.techniques.union(.typoglycemia)))
                     continue
                 }
             }
-            out.append(Resolved(word: ByteStringTable.absent, keyStart: u.keyStart, keyEnd: u.keyEnd, techniques: u.techniques))
+            out.append(Resolved(word: ByteStringTable.absent, spelled: false, techniques: u.techniques))
         }
         return out
     }
 
     /// All matches, at most `limit` per family.
-    func matches(_ input: UnitStream, limit: Int = 8) -> [PhraseMatch] {
-        var stream = input
-        let resolved = resolve(&stream)
+    func matches(_ stream: UnitStream, limit: Int = 8) -> [PhraseMatch] {
+        let resolved = resolve(stream)
         let units = stream.units
-        let bytes = stream.bytes
+        /// The key a unit is matched by: the lexicon word it spells, else its own.
         func resolvedKey(_ q: Int) -> ArraySlice<UInt8> {
-            bytes[Int(resolved[q].keyStart)..<Int(resolved[q].keyEnd)]
+            resolved[q].spelled ? words.key(resolved[q].word) : stream.key(of: units[q])
         }
         func atomMatches(_ atom: Atom, _ q: Int) -> Bool {
             switch atom.kind {

@@ -59,14 +59,13 @@ struct UnitStream {
     var units: [TextUnit] = []
     var bytes: [UInt8] = Array(TextUnit.sentenceStart.utf8)
 
-    func key(_ i: Int) -> String { key(of: units[i]) }
-
-    func key(of u: TextUnit) -> String {
-        String(decoding: bytes[Int(u.keyStart)..<Int(u.keyEnd)], as: UTF8.self)
+    func key(of u: TextUnit) -> ArraySlice<UInt8> {
+        bytes[Int(u.keyStart)..<Int(u.keyEnd)]
     }
 
-    func skeleton(of u: TextUnit) -> String? {
-        u.hasSkeleton ? String(decoding: bytes[Int(u.skeletonStart)..<Int(u.skeletonEnd)], as: UTF8.self) : nil
+    /// The skeleton when the unit has one, else the key.
+    func reading(of u: TextUnit) -> ArraySlice<UInt8> {
+        u.hasSkeleton ? bytes[Int(u.skeletonStart)..<Int(u.skeletonEnd)] : key(of: u)
     }
 
     /// Appends bytes to the arena and returns their range.
@@ -95,7 +94,7 @@ enum TextUnits {
     /// The units' keys as strings (`<s>` included), for tests and the lexicon's compiler.
     static func keys(_ text: String) -> [String] {
         let stream = units(text)
-        return stream.units.map { stream.key(of: $0) }
+        return stream.units.map { String(decoding: stream.key(of: $0), as: UTF8.self) }
     }
 
     static func units(_ text: String) -> UnitStream {
@@ -248,9 +247,8 @@ enum TextUnits {
             var letters: [UInt8] = []
             var skeleton: [UInt8] = []
             for k in run {
-                let unit = units[k]
-                letters += stream.bytes[Int(unit.keyStart)..<Int(unit.keyEnd)]
-                skeleton += unit.hasSkeleton ? stream.bytes[Int(unit.skeletonStart)..<Int(unit.skeletonEnd)] : stream.bytes[Int(unit.keyStart)..<Int(unit.keyEnd)]
+                letters += stream.key(of: units[k])
+                skeleton += stream.reading(of: units[k])
             }
             let (ks, ke) = stream.store(letters)
             var (ss, se): (Int32, Int32) = (-1, -1)

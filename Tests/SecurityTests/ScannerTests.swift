@@ -27,6 +27,7 @@ struct ScannerTests {
         ("tag characters", String(repeating: "\u{E0041}", count: megabyte / 4)),
         ("hex pairs", String(repeating: "69 ", count: megabyte / 3)),
         ("assignments", String(repeating: "token=", count: megabyte / 6)),
+        ("leetspeak words", String(repeating: "1gn0r3 ", count: megabyte / 7)),
     ]
 
     @Test(arguments: adversarial.map(\.0))

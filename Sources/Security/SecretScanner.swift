@@ -93,51 +93,65 @@ public enum SecretScanner {
     static let shortestAssignedValue = 8
 
     public static func scan(_ b: [UInt8]) -> [SecurityFinding] {
-        // The loop visits every byte of every prompt file on each lint, so it reads through a
-        // buffer pointer (no bounds checks) and classifies bytes by table; the checks per token
+        // The loop visits every byte of every prompt file on each lint, so it reads through
+        // buffer pointers (no bounds checks) and classifies bytes by table; the checks per token
         // below take the array.
-        let byteClass = Self.byteClass  // read once: a global's accessor per byte costs more than the test
-        return b.withUnsafeBufferPointer { u in
-            var out: [SecurityFinding] = []
-            var covered = 0  // findings never overlap: scanning resumes after each
-            var i = 0
-            let n = u.count
-            while i < n {
-                let c = u[i]
-                if c == UInt8(ascii: "-"), let f = privateKey(b, i) {
-                    out.append(f); i = f.end; covered = f.end; continue
+        // Globals are read once: each read of a static goes through its lazy initialiser's check.
+        let shortestProviderKey = Self.shortestProviderKey, shortestAssignedValue = Self.shortestAssignedValue
+        return byteClass.withUnsafeBufferPointer { byteClass in
+            b.withUnsafeBufferPointer { u in
+                var out: [SecurityFinding] = []
+                var covered = 0  // findings never overlap: scanning resumes after each
+                var i = 0
+                let n = u.count
+                while i < n {
+                    let c = u[i]
+                    let cls = byteClass[Int(c)]
+                    // Spaces, line breaks and most punctuation start nothing: one table test each.
+                    guard cls & (starter | colon) != 0 else { i += 1; continue }
+                    if c == UInt8(ascii: "-"), let f = privateKey(b, i) {
+                        out.append(f); i = f.end; covered = f.end; continue
+                    }
+                    if c == UInt8(ascii: ":") {
+                        if i + 2 < n, u[i + 1] == UInt8(ascii: "/"), u[i + 2] == UInt8(ascii: "/"),
+                           let f = urlCredentials(b, i, after: covered) { out.append(f); i = f.end; covered = f.end; continue }
+                        i += 1
+                        continue
+                    }
+                    guard i == 0 || byteClass[Int(u[i - 1])] & word == 0 else { i += 1; continue }
+                    // Provider keys and JWTs: letters, digits, `_`, `-` (and the dots of a JWT).
+                    var w = i
+                    while w < n, byteClass[Int(u[w])] & word != 0 { w += 1 }
+                    var j = w
+                    while j < n, byteClass[Int(u[j])] & (word | dot) != 0 { j += 1 }
+                    while j > i, u[j - 1] == UInt8(ascii: ".") { j -= 1 }
+                    if j - i >= shortestProviderKey, let f = providerKey(b, i, j) ?? jwt(b, i, j) {
+                        out.append(f); i = f.end; covered = f.end; continue
+                    }
+                    // Generic secrets may use the whole base64 alphabet.
+                    // Capped so that "token=token=token=…" stays linear: no generic secret is
+                    // longer, and private keys and JWTs are read by their own scanners.
+                    var k = min(w, i + 256)  // word bytes are token bytes: no need to read them again
+                    while k < n, k - i < 256, byteClass[Int(u[k])] & token != 0 { k += 1 }
+                    if k - i >= shortestAssignedValue {
+                        if k - i == awsSecretLength, let f = awsSecret(b, i, k) {
+                            out.append(f); i = f.end; covered = f.end; continue
+                        }
+                        if let f = assignedSecret(b, i, k) {
+                            out.append(f); i = f.end; covered = f.end; continue
+                        }
+                    }
+                    i = max(w, i + 1)
                 }
-                if c == UInt8(ascii: ":"), i + 2 < n, u[i + 1] == UInt8(ascii: "/"), u[i + 2] == UInt8(ascii: "/") {
-                    if let f = urlCredentials(b, i, after: covered) { out.append(f); i = f.end; covered = f.end; continue }
-                }
-                let startsToken = i == 0 || byteClass[Int(u[i - 1])] & word == 0
-                guard startsToken, byteClass[Int(c)] & starter != 0 else { i += 1; continue }
-                // Provider keys and JWTs: letters, digits, `_`, `-` (and the dots of a JWT).
-                var w = i
-                while w < n, byteClass[Int(u[w])] & word != 0 { w += 1 }
-                var j = w
-                while j < n, byteClass[Int(u[j])] & (word | dot) != 0 { j += 1 }
-                while j > i, u[j - 1] == UInt8(ascii: ".") { j -= 1 }
-                if j - i >= shortestProviderKey, let f = providerKey(b, i, j) ?? jwt(b, i, j) {
-                    out.append(f); i = f.end; covered = f.end; continue
-                }
-                // Generic secrets may use the whole base64 alphabet.
-                // Capped so that "token=token=token=…" stays linear: no generic secret is
-                // longer, and private keys and JWTs are read by their own scanners.
-                var k = min(w, i + 256)  // word bytes are token bytes: no need to read them again
-                while k < n, k - i < 256, byteClass[Int(u[k])] & token != 0 { k += 1 }
-                if k - i >= shortestAssignedValue, let f = awsSecret(b, i, k) ?? assignedSecret(b, i, k) {
-                    out.append(f); i = f.end; covered = f.end; continue
-                }
-                i = max(w, i + 1)
+                return out
             }
-            return out
         }
     }
 
     // Byte classes for the scan loop: `word` = letters, digits, `_`, `-`; `token` adds the
-    // base64 alphabet's `+`, `/`, `=`; `starter` = what may begin a token (word, `+`, `/`).
-    static let word: UInt8 = 1, token: UInt8 = 2, dot: UInt8 = 4, starter: UInt8 = 8
+    // base64 alphabet's `+`, `/`, `=`; `starter` = what may begin a token (word, `+`, `/`);
+    // `colon` may begin a URL's `://`.
+    static let word: UInt8 = 1, token: UInt8 = 2, dot: UInt8 = 4, starter: UInt8 = 8, colon: UInt8 = 16
     static let byteClass: [UInt8] = (0..<256).map { value in
         let c = UInt8(value)
         var cls: UInt8 = 0
@@ -145,6 +159,7 @@ public enum SecretScanner {
         if isTokenByte(c) { cls |= token }
         if c == UInt8(ascii: "+") || c == UInt8(ascii: "/") { cls |= starter }
         if c == UInt8(ascii: ".") { cls |= dot }
+        if c == UInt8(ascii: ":") { cls |= colon }
         return cls
     }
 
@@ -221,9 +236,10 @@ public enum SecretScanner {
         return SecurityFinding(kind: .apiKey, start: lo, end: hi, evidence: mask(b, lo, hi, keep: 6), detail: "JSON Web Token")
     }
 
+    static let awsSecretLength = 40
     /// 40 characters of base64 alphabet on a line that names AWS or a secret access key.
     static func awsSecret(_ b: [UInt8], _ lo: Int, _ hi: Int) -> SecurityFinding? {
-        guard hi - lo == 40, b[lo..<hi].allSatisfy({ inCharset($0, .alnum) || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "+") }) else { return nil }
+        guard hi - lo == awsSecretLength, b[lo..<hi].allSatisfy({ inCharset($0, .alnum) || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "+") }) else { return nil }
         let line = String(decoding: b[lineStart(b, lo)..<lo], as: UTF8.self).lowercased()
         guard line.contains("aws") || line.contains("secret_access") || line.contains("secretaccess") || line.contains("secret access") else { return nil }
         guard entropy(b[lo..<hi]) >= 4.0, looksRandom(Array(b[lo..<hi])) else { return nil }
@@ -292,7 +308,39 @@ public enum SecretScanner {
         return false
     }
 
+    /// Whether `name` holds the first three letters of some secret name: a name that holds a
+    /// secret name holds its first three letters too, so a name without any holds none.
+    static func mayNameSecret(_ name: ArraySlice<UInt8>) -> Bool {
+        guard let table = secretNameTriples else { return true }
+        guard name.count >= 3 else { return false }
+        var at = name.startIndex
+        while at + 2 < name.endIndex {
+            if let t = letterTriple(name[at], name[at + 1], name[at + 2]), table[t >> 6] & (1 << UInt64(t & 63)) != 0 { return true }
+            at += 1
+        }
+        return false
+    }
+
+    /// Three ASCII letters (either case) as a number below 26³; nil for anything else.
+    static func letterTriple(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Int? {
+        let x = Int(ASCII.lowercased(a)) - 0x61, y = Int(ASCII.lowercased(b)) - 0x61, z = Int(ASCII.lowercased(c)) - 0x61
+        guard (0..<26).contains(x), (0..<26).contains(y), (0..<26).contains(z) else { return nil }
+        return (x * 26 + y) * 26 + z
+    }
+
+    /// Bit set over letter triples: the first three bytes of every secret name. Nil (no
+    /// filtering) if a secret name ever starts with something other than three letters.
+    static let secretNameTriples: [UInt64]? = {
+        var bits = [UInt64](repeating: 0, count: (26 * 26 * 26 + 63) / 64)
+        for kw in secretNameBytes {
+            guard kw.count >= 3, let t = letterTriple(kw[0], kw[1], kw[2]) else { return nil }
+            bits[t >> 6] |= 1 << UInt64(t & 63)
+        }
+        return bits
+    }()
+
     static let secretNameBytes: [[UInt8]] = secretNames.map { Array($0.utf8) }
+    static let bearerBytes = Array("bearer".utf8)
     /// `_api_key`, `_token`, …: a secret name inside a longer one (`github_token_value`).
     static let underscoredSecretNameBytes: [[UInt8]] = secretNames.map { Array("_\($0)".utf8) }
     static let secretNames = ["api_key", "apikey", "api-key", "access_key", "accesskey", "secret", "token", "password", "passwd", "pwd", "auth",
@@ -308,7 +356,7 @@ public enum SecretScanner {
         while p > 0, lo - p < 200, b[p - 1] == 0x20 || b[p - 1] == UInt8(ascii: "\"") || b[p - 1] == UInt8(ascii: "'") || b[p - 1] == UInt8(ascii: "`") { p -= 1 }
         let operatorBefore = p > 0 && (b[p - 1] == UInt8(ascii: ":") || b[p - 1] == UInt8(ascii: "=") || b[p - 1] == UInt8(ascii: ">"))
         if !operatorBefore {
-            guard p < lo, p >= 6, zip(b[(p - 6)..<p], "bearer".utf8).allSatisfy({ ASCII.lowercased($0) == $1 }) else { return nil }
+            guard p < lo, p >= 6, Self.bearerBytes.indices.allSatisfy({ ASCII.lowercased(b[p - 6 + $0]) == Self.bearerBytes[$0] }) else { return nil }
         }
         let lineStart = lineStart(b, lo)
         // What precedes the value on its line: `name`, then `:`/`=`/`=>`/space, maybe a quote.
@@ -325,12 +373,25 @@ public enum SecretScanner {
         var nameStart = k
         while nameStart > lineStart, nameStart > k - 40, isNameByte(b[nameStart - 1]) { nameStart -= 1 }
         guard nameStart < k else { return nil }
-        let name = b[nameStart..<k].map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }
-        let bearer = !sawOperator && name.count >= 6 && name.suffix(6).elementsEqual("bearer".utf8)
+        // The name is compared in place, ignoring ASCII case: this runs for every YAML
+        // `key: value` whose value is a long word, and nearly all keys name no secret, which
+        // one table test per letter triple shows before any keyword is compared.
+        let name = b[nameStart..<k]
+        guard mayNameSecret(name) else { return nil }
+        func lowercasedEqual(_ at: Int, _ kw: [UInt8]) -> Bool {
+            for (o, c) in kw.enumerated() where ASCII.lowercased(name[at + o]) != c { return false }
+            return true
+        }
+        func names(_ kw: [UInt8], underscored: [UInt8]) -> Bool {
+            guard name.count >= kw.count else { return false }
+            if lowercasedEqual(k - kw.count, kw) || lowercasedEqual(nameStart, kw) { return true }
+            guard name.count >= underscored.count else { return false }
+            for at in nameStart...(k - underscored.count) where lowercasedEqual(at, underscored) { return true }
+            return false
+        }
+        let bearer = !sawOperator && name.count >= 6 && lowercasedEqual(k - 6, Self.bearerBytes)
         guard sawOperator || bearer, let keywordIndex = secretNameBytes.indices.first(where: { index in
-            let kw = secretNameBytes[index]
-            return name.count >= kw.count && (name.suffix(kw.count).elementsEqual(kw) || name.prefix(kw.count).elementsEqual(kw)
-                || ByteSearch.find(underscoredSecretNameBytes[index], in: name, from: 0) != nil)
+            names(secretNameBytes[index], underscored: underscoredSecretNameBytes[index])
         }) else { return nil }
         let keyword = secretNames[keywordIndex]
         let isPassword = ["password", "passwd", "pwd", "pass"].contains(keyword)

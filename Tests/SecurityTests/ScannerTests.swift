@@ -77,6 +77,24 @@ struct ScannerTests {
         #expect(!f.evidence.contains("Xq7b2RkT9vLm4NwP8sYc3HdJ6fGa1ZeQ5uKoVi0B"))
     }
 
+    /// The letter-triple filter in front of the secret-name search may only reject names that
+    /// hold no secret name: every secret name, in any case and with anything around it, passes.
+    @Test func secretNameFilterKeepsEverySecretName() throws {
+        #expect(SecretScanner.secretNameTriples != nil, "every secret name starts with three letters")
+        for name in SecretScanner.secretNames {
+            for form in [name, name.uppercased(), "my_\(name)", "\(name)_value", "X\(name.capitalized)2"] {
+                #expect(SecretScanner.mayNameSecret(Array(form.utf8)[...]), "\(form)")
+            }
+        }
+        for plain in ["description", "model", "temperature", "max_tokens_hint", "name", "role", "a", ""] where
+            !SecretScanner.secretNames.contains(where: { plain.contains($0) }) {
+            #expect(!SecretScanner.mayNameSecret(Array(plain.utf8)[...]), "\(plain)")
+        }
+        // The filter changes no outcome: an assigned random value is still found.
+        let f = try #require(SecretScanner.scan("Session_Cookie: \"Zk3v9QmT2xR8pL4wN7bY5cH1dF6gJ0sA\"").first)
+        #expect(f.kind == .highEntropySecret)
+    }
+
     @Test func checksumsDecide() {
         #expect(PIIScanner.scan("4111 1111 1111 1111").first?.kind == .paymentCard)
         #expect(PIIScanner.scan("4111 1111 1111 1112").isEmpty)

@@ -42,12 +42,15 @@ public final class ScalarSourceMap: Sendable {
     private static func build(node: YAMLNode, bytes: [UInt8]) -> Mapping {
         guard let scalar = node.scalar else { return Mapping(starts: [], ends: [], isExact: false) }
         let value = Array(scalar.value.utf8)
-        var rebuilt = Rebuild()
+        // A value is never longer than its source (escapes and folds only shorten it).
+        var rebuilt = Rebuild(capacity: node.range.end - node.range.start)
         rebuild(scalar.style, range: node.range, bytes: bytes, into: &rebuilt)
         // Block scalars are rebuilt with "keep" chomping; clip and strip only drop trailing breaks,
         // so the value must be a prefix of the rebuild.
         if rebuilt.out.count >= value.count, rebuilt.out[..<value.count].elementsEqual(value) {
-            return Mapping(starts: Array(rebuilt.starts.prefix(value.count)), ends: Array(rebuilt.ends.prefix(value.count)), isExact: true)
+            rebuilt.starts.removeLast(rebuilt.out.count - value.count)
+            rebuilt.ends.removeLast(rebuilt.out.count - value.count)
+            return Mapping(starts: rebuilt.starts, ends: rebuilt.ends, isExact: true)
         }
         if scalar.style == .literal || scalar.style == .folded,
            let alt = rebuildWithExplicitIndent(scalar.style, range: node.range, bytes: bytes, value: value) {
@@ -93,8 +96,25 @@ public final class ScalarSourceMap: Sendable {
         /// Output bytes at the end that are raw whitespace (candidates for trimming at a fold).
         var trailingRawWhitespace = 0
 
+        init(capacity: Int = 0) {
+            out.reserveCapacity(capacity)
+            starts.reserveCapacity(capacity)
+            ends.reserveCapacity(capacity)
+        }
+
+        /// Source bytes `from..<to` copied as they are, each its own construct.
+        mutating func emitRun(_ bytes: [UInt8], _ from: Int, _ to: Int) {
+            guard from < to else { return }
+            out.append(contentsOf: bytes[from..<to])
+            for k in from..<to {
+                starts.append(Int32(clamping: k))
+                ends.append(Int32(clamping: k + 1))
+            }
+            trailingRawWhitespace = 0
+        }
+
         mutating func emit(_ b: UInt8, _ s: Int, _ e: Int, raw: Bool = false) {
-            out.append(b); starts.append(Int32(s)); ends.append(Int32(e))
+            out.append(b); starts.append(Int32(clamping: s)); ends.append(Int32(clamping: e))
             trailingRawWhitespace = raw && (b == 0x20 || b == 0x09) ? trailingRawWhitespace + 1 : 0
         }
 
@@ -259,10 +279,7 @@ public final class ScalarSourceMap: Sendable {
             let more = !isEmpty && k < l.end && (bytes[k] == 0x20 || bytes[k] == 0x09)
             lines.append(Line(start: l.start, contentStart: k, end: l.end, breakEnd: l.breakEnd, empty: isEmpty, moreIndented: more))
         }
-        func emitContent(_ l: Line) {
-            var k = l.contentStart
-            while k < l.end { r.emit(bytes[k], k, k + 1); k += 1 }
-        }
+        func emitContent(_ l: Line) { r.emitRun(bytes, l.contentStart, l.end) }
         if !folded {
             for l in lines {
                 if !l.empty { emitContent(l) }

@@ -98,11 +98,17 @@ enum TextUnits {
     }
 
     static func units(_ text: String) -> UnitStream {
+        var text = text
+        return text.withUTF8 { units(utf8: $0) }
+    }
+
+    /// Reads valid UTF-8 (a `String`'s own bytes): ASCII byte by byte, other scalars decoded in
+    /// place, so no `String.UnicodeScalarView` iteration per character.
+    static func units(utf8 u: UnsafeBufferPointer<UInt8>) -> UnitStream {
         var stream = UnitStream()
-        stream.units.reserveCapacity(text.utf8.count / 4)
-        stream.bytes.reserveCapacity(text.utf8.count + 16)
+        stream.units.reserveCapacity(u.count / 4)
+        stream.bytes.reserveCapacity(u.count + 16)
         var word = WordBuilder()
-        var offset = 0
         var needSentenceStart = true
         var pendingHyphen = false
         var hyphenOffset = 0
@@ -123,14 +129,13 @@ enum TextUnits {
             emit(stream.symbol("-", start: hyphenOffset, end: hyphenOffset + 1, isBoundary: false))
         }
 
-        for scalar in text.unicodeScalars {
-            if offset >= maximumBytes { break }
-            let width = scalar.utf8.count
-            defer { offset += width }
-            let v = scalar.value
-            if v < 0x80 {
+        var offset = 0
+        while offset < u.count, offset < maximumBytes {
+            let lead = u[offset]
+            if lead < 0x80 {
                 // ASCII first: most scanned text is, and none of it is invisible or ideographic.
-                let c = UInt8(truncatingIfNeeded: v)
+                let c = lead
+                defer { offset += 1 }
                 if ASCII.isAlnum(c) || c == 0x40 || c == 0x24 {
                     if pendingHyphen { pendingHyphen = false }  // "role-play" reads "roleplay"
                     word.addASCII(c, at: offset, to: &stream)
@@ -150,9 +155,12 @@ enum TextUnits {
                 // Apostrophes separate without a unit of their own: "don't" reads "don t", as the
                 // phrase lists write it, and French elision "l'IA" reads "l ia".
                 if c == 0x20 || c == 0x09 || c == 0x27 { continue }
-                emit(stream.symbol(scalar, start: offset, end: offset + 1, isBoundary: Characters.isBoundary(v)))
+                emit(stream.symbol(Unicode.Scalar(c), start: offset, end: offset + 1, isBoundary: Characters.isBoundary(UInt32(c))))
                 continue
             }
+            let (v, width) = Self.decode(u, at: offset)
+            let scalar = Unicode.Scalar(v) ?? "\u{FFFD}"
+            defer { offset += width }
             if Characters.isInvisible(v) {
                 // Zero-width and format characters do not end a word: "ig\u{200B}nore" reads "ignore".
                 if word.isOpen { word.sawInvisible = true }
@@ -171,7 +179,7 @@ enum TextUnits {
                 flush()
                 var unit = WordBuilder()
                 unit.add(scalar, at: offset, width: width, to: &stream)
-                if let u = unit.finish(into: &stream) { emit(u) }
+                if let character = unit.finish(into: &stream) { emit(character) }
                 continue
             }
             if Characters.isWordScalar(scalar) {
@@ -194,6 +202,17 @@ enum TextUnits {
         flush()
         joinSplitLetters(&stream)
         return stream
+    }
+
+    /// The scalar whose UTF-8 starts at `i`, and its width. The bytes are a `String`'s, so valid;
+    /// a cut-off sequence still yields a width that moves past it.
+    @inline(__always)
+    static func decode(_ u: UnsafeBufferPointer<UInt8>, at i: Int) -> (UInt32, Int) {
+        let lead = UInt32(u[i])
+        func cont(_ k: Int) -> UInt32 { i + k < u.count ? UInt32(u[i + k] & 0x3F) : 0 }
+        if lead < 0xE0 { return ((lead & 0x1F) << 6 | cont(1), 2) }
+        if lead < 0xF0 { return ((lead & 0x0F) << 12 | cont(1) << 6 | cont(2), 3) }
+        return ((lead & 0x07) << 18 | cont(1) << 12 | cont(2) << 6 | cont(3), 4)
     }
 
     static func isSingleLetter(_ u: TextUnit, _ bytes: [UInt8]) -> Bool {
@@ -267,7 +286,11 @@ struct WordBuilder {
     /// are read (nothing else is appended until the word is finished).
     var keyStart = -1
     /// The skeleton, copied to the arena only when it is worth reading; kept with its capacity.
+    /// Empty while `skeletonFollowsKey`.
     var skeletonBytes: [UInt8] = []
+    /// While every byte came through `appendASCII`, the skeleton is the key mapped by
+    /// `skeletonByte`, and is made from the key only if the word needs one (few do).
+    var skeletonFollowsKey = true
     var start = -1
     var end = -1
     var sawInvisible = false
@@ -325,6 +348,8 @@ struct WordBuilder {
             for c in ascii.utf8 { appendASCII(c, &stream) }
             return
         }
+        // Other letters' skeleton bytes are not their key bytes mapped.
+        separateSkeleton(stream)
         if let base = FoldTables.latinBase[v] {
             if scalar.properties.isUppercase { uppercase += 1 }
             letters += base.count
@@ -364,7 +389,15 @@ struct WordBuilder {
         } else if Characters.leet(c) != nil {
             leetSymbols += 1
         }
-        skeletonBytes.append(Self.skeletonByte(c))
+        if !skeletonFollowsKey { skeletonBytes.append(Self.skeletonByte(c)) }
+    }
+
+    /// Writes out the skeleton so far (the key's bytes mapped) so that bytes which are not
+    /// mapped can follow.
+    private mutating func separateSkeleton(_ stream: UnitStream) {
+        guard skeletonFollowsKey else { return }
+        skeletonFollowsKey = false
+        for k in keyStart..<stream.bytes.count { skeletonBytes.append(Self.skeletonByte(stream.bytes[k])) }
     }
 
     private mutating func append(_ s: String, skeleton: Bool = true, _ stream: inout UnitStream) {
@@ -389,8 +422,17 @@ struct WordBuilder {
         let isUppercase = letters >= 2 && uppercase == letters
         let needsSkeleton = mixedScript || leet
         var (ss, se): (Int32, Int32) = (-1, -1)
-        if needsSkeleton, keyEnd > word.keyStart { (ss, se) = stream.store(skeletonBytes) }
+        if needsSkeleton, keyEnd > word.keyStart {
+            if skeletonFollowsKey {
+                ss = Int32(truncatingIfNeeded: stream.bytes.count)
+                for k in word.keyStart..<keyEnd { stream.bytes.append(Self.skeletonByte(stream.bytes[k])) }
+                se = Int32(truncatingIfNeeded: stream.bytes.count)
+            } else {
+                (ss, se) = stream.store(skeletonBytes)
+            }
+        }
         skeletonBytes.removeAll(keepingCapacity: true)
+        skeletonFollowsKey = true
         keyStart = -1; start = -1; end = -1
         sawInvisible = false; sawStylized = false
         latinLetters = 0; otherScriptLetters = 0; confusableLetters = 0; leetSymbols = 0; letters = 0; uppercase = 0

@@ -7,6 +7,8 @@
 //   1. in-memory analysis (parse + rules) of all files on one core and on all cores;
 //   2. the real CLI (`promptkit lint --format json DIR`) on the same files written to disk;
 //   3. per-file latency of linting one typical 5 KB file.
+// Other modes: --scanners (each security scanner on one file), --fixtures DIR (a real workspace
+// with and without the security rules), --scan-loop TEXT (only the injection scanner, for perf).
 // Results go to stdout; docs/benchmarks.md records them.
 import Analysis
 import CoreSupport
@@ -20,6 +22,7 @@ struct Options {
     var keep = false
     var scannersOnly = false
     var fixtures: String?
+    var scanLoop: String?
 }
 
 func parseOptions() -> Options {
@@ -32,6 +35,7 @@ func parseOptions() -> Options {
         case "--keep": o.keep = true
         case "--scanners": o.scannersOnly = true
         case "--fixtures": o.fixtures = args.next()
+        case "--scan-loop": o.scanLoop = args.next()
         default: print("unknown option \(a)"); exit(2)
         }
     }
@@ -177,6 +181,14 @@ if let dir = options.fixtures {
 
 /// `--scanners`: what each security scanner costs on one typical file, next to parse and the
 /// whole lint, to see where the security rules' overhead goes.
+/// `--scan-loop TEXT`: InjectionScanner.scan on TEXT 300,000 times and nothing else, to run
+/// under `perf record` (the per-value cost of the injection rules, short values included).
+if let text = options.scanLoop {
+    var sink = 0
+    for _ in 0..<300_000 { sink &+= InjectionScanner.scan(text).count }
+    print("findings: \(sink / 300_000)")
+    exit(0)
+}
 if options.scannersOnly {
     // Before anything else: the first injection scan builds the phrase lexicon, once per
     // process, which every `promptkit lint` run with an untrusted sample pays.
@@ -195,6 +207,9 @@ if options.scannersOnly {
         ("SecretScanner, whole file", { sink &+= SecretScanner.scan(file.bytes).count }),
         ("HiddenCharacters.tags, whole file", { sink &+= HiddenCharacters.tags(file.bytes).count }),
         ("InjectionScanner, the question", { sink &+= InjectionScanner.scan(question).count }),
+        // Per-call cost: sample files hold many short values (titles, ids, numbers).
+        ("InjectionScanner, a two-word title", { sink &+= InjectionScanner.scan("Refund policy").count }),
+        ("InjectionScanner, one digit", { sink &+= InjectionScanner.scan("1").count }),
         ("PIIScanner, the question", { sink &+= PIIScanner.scan(question).count }),
         ("build the phrase lexicon (a fresh one)", { sink &+= InjectionScanner.buildLexicon() }),
     ]

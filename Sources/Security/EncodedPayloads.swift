@@ -207,26 +207,35 @@ enum EncodedPayloads {
     /// whether the text is worth rotating and scanning again.
     static let rot13Markers: [[UInt8]] = ["vtaber", "vafgehpg", "cerivbhf", "cebzcg", "flfgrz", "cergraq", "erirny", "qvfertneq", "sbetrg"].map { Array($0.utf8) }
 
-    /// Markers by their first byte, for one pass over the text (it runs on every untrusted value).
-    static let rot13MarkersByFirstByte: [[[UInt8]]] = {
-        var out = [[[UInt8]]](repeating: [], count: 256)
-        for m in rot13Markers { out[Int(m[0])].append(m) }
+    /// The markers end to end, `rot13MarkerBounds[m]..<rot13MarkerBounds[m + 1]` each, and a mask
+    /// of the markers starting with each byte: one pass over the text (it runs on every
+    /// untrusted value) that touches no nested array.
+    static let rot13MarkerBytes: [UInt8] = rot13Markers.flatMap { $0 }
+    static let rot13MarkerBounds: [Int] = rot13Markers.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1.count) }
+    static let rot13MarkersByFirstByte: [UInt16] = {
+        var out = [UInt16](repeating: 0, count: 256)
+        for (m, marker) in rot13Markers.enumerated() { out[Int(marker[0])] |= 1 << UInt16(m) }
         return out
     }()
 
     static func mayHideROT13(_ b: [UInt8]) -> Bool {
-        let byFirst = rot13MarkersByFirstByte
-        return b.withUnsafeBufferPointer { u in
-            for i in u.indices {
-                let candidates = byFirst[Int(ASCII.lowercased(u[i]))]
-                guard !candidates.isEmpty else { continue }
-                for m in candidates where i + m.count <= u.count {
-                    var k = 1
-                    while k < m.count, ASCII.lowercased(u[i + k]) == m[k] { k += 1 }
-                    if k == m.count { return true }
+        let byFirst = rot13MarkersByFirstByte, bounds = rot13MarkerBounds
+        return rot13MarkerBytes.withUnsafeBufferPointer { markers in
+            b.withUnsafeBufferPointer { u in
+                for i in u.indices {
+                    var candidates = byFirst[Int(ASCII.lowercased(u[i]))]
+                    while candidates != 0 {
+                        let m = candidates.trailingZeroBitCount
+                        candidates &= candidates - 1
+                        let lo = bounds[m], count = bounds[m + 1] - lo
+                        guard i + count <= u.count else { continue }
+                        var k = 1
+                        while k < count, ASCII.lowercased(u[i + k]) == markers[lo + k] { k += 1 }
+                        if k == count { return true }
+                    }
                 }
+                return false
             }
-            return false
         }
     }
 

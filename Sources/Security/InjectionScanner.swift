@@ -40,20 +40,23 @@ public enum InjectionScanner {
     /// `"""`): the value containing one would close the author's fence early.
     public static func scan(_ text: String, fenceClosers: [String] = []) -> [SecurityFinding] {
         var out = scan(text, fenceClosers: fenceClosers, depth: 0)
-        out.sort { ($0.start, $0.kind.rawValue) < ($1.start, $1.kind.rawValue) }
+        if out.count > 1 { out.sort { ($0.start, $0.kind.rawValue) < ($1.start, $1.kind.rawValue) } }
         return out
     }
 
     static func scan(_ text: String, fenceClosers: [String], depth: Int) -> [SecurityFinding] {
+        // Nearly every value finds nothing: empty results are not appended or filtered, which
+        // is most of what a short value's scan would otherwise spend.
         var out: [SecurityFinding] = []
+        func add(_ found: [SecurityFinding]) { if !found.isEmpty { out += found } }
         let bytes = Array(text.utf8)
-        out += phrases(text, bytes: bytes)
-        out += RoleTokens.scan(bytes)
-        out += DelimiterEscapes.scan(bytes, closers: fenceClosers)
+        add(phrases(text, bytes: bytes))
+        add(RoleTokens.scan(bytes))
+        add(DelimiterEscapes.scan(bytes, closers: fenceClosers))
         if depth < maximumDecodeDepth {
-            out += EncodedPayloads.scan(bytes, depth: depth)
+            add(EncodedPayloads.scan(bytes, depth: depth))
         }
-        return limited(out)
+        return out.count > perKindLimit ? limited(out) : out
     }
 
     /// Builds a fresh copy of the phrase lexicon (what the first scan of a process pays) and
@@ -243,7 +246,7 @@ enum DelimiterEscapes {
 
     static func scan(_ b: [UInt8], closers: [String]) -> [SecurityFinding] {
         var out: [SecurityFinding] = []
-        for closer in Set(closers) where !closer.isEmpty {
+        for closer in closers.isEmpty ? [] : Set(closers) where !closer.isEmpty {
             let needle = Array(closer.utf8)
             var from = 0
             while let at = ByteSearch.find(needle, in: b, from: from) {
@@ -259,7 +262,7 @@ enum DelimiterEscapes {
         var openedTags: Set<String> = []
         for i in 0...b.count where i == b.count || b[i] == 0x0A {
             if let f = fakeBoundary(b, lineStart, i) { out.append(f) }
-            out += closingTags(b, lineStart, i, opened: &openedTags)
+            closingTags(b, lineStart, i, opened: &openedTags, into: &out)
             lineStart = i + 1
         }
         return out
@@ -295,8 +298,7 @@ enum DelimiterEscapes {
     }
 
     /// `</user_input>` and the like, when the value never opened that tag itself.
-    static func closingTags(_ b: [UInt8], _ lo: Int, _ hi: Int, opened: inout Set<String>) -> [SecurityFinding] {
-        var out: [SecurityFinding] = []
+    static func closingTags(_ b: [UInt8], _ lo: Int, _ hi: Int, opened: inout Set<String>, into out: inout [SecurityFinding]) {
         var i = lo
         while i + 2 < hi {
             guard b[i] == UInt8(ascii: "<") else { i += 1; continue }
@@ -314,6 +316,5 @@ enum DelimiterEscapes {
             }
             i = j
         }
-        return out
     }
 }

@@ -586,7 +586,24 @@ final class PhraseMatcher: Sendable {
     }
 
     /// All matches, at most `limit` per family.
+    ///
+    /// Chain state lives in scratch memory on the stack, one slot per pattern slot, and a bit
+    /// per slot says which hold an open chain: every value opens a few (a sentence start is the
+    /// first slot of several patterns), and clearing the bits costs a few words where clearing
+    /// every slot cost most of a short value's scan.
     func matches(_ stream: UnitStream, limit: Int = 8) -> [PhraseMatch] {
+        withUnsafeTemporaryAllocation(of: Chain.self, capacity: max(1, slotCount)) { chains in
+            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: max(1, (slotCount + 63) / 64)) { open in
+                open.initialize(repeating: 0)
+                return matches(stream, limit: limit, chains: chains, open: open)
+            }
+        }
+    }
+
+    /// `chains[s]` is initialised exactly when bit `s` of `open` is set.
+    private func matches(_ stream: UnitStream, limit: Int, chains: UnsafeMutableBufferPointer<Chain>,
+                         open: UnsafeMutableBufferPointer<UInt64>) -> [PhraseMatch] {
+        func isOpen(_ s: Int) -> Bool { open[s >> 6] & (1 << UInt64(s & 63)) != 0 }
         let resolved = resolve(stream)
         let units = stream.units
         /// The key a unit is matched by: the lexicon word it spells, else its own.
@@ -600,9 +617,6 @@ final class PhraseMatcher: Sendable {
             case .prefix: resolvedKey(q).starts(with: words.key(atom.word))
             }
         }
-        // Chain state per slot, made on the first partial match (one array: most text opens a
-        // few chains at most, and each call pays for the whole array).
-        var chains: [Chain] = []
         var lastBoundary = -1
         var found: [PhraseMatch] = []
         var perFamily: [PhraseFamily: Int] = [:]
@@ -620,7 +634,7 @@ final class PhraseMatcher: Sendable {
                     // the word's atoms need no reading. Common words ("your", "the") sit in many
                     // patterns' later slots.
                     if entry.slot > 0 {
-                        guard !chains.isEmpty, chains[slotBase[Int(entry.pattern)] + Int(entry.slot) - 1].end >= 0 else { continue }
+                        guard isOpen(slotBase[Int(entry.pattern)] + Int(entry.slot) - 1) else { continue }
                     }
                     var ok = true
                     var techniques: Techniques = []
@@ -656,7 +670,7 @@ final class PhraseMatcher: Sendable {
                 var start = p
                 var techniques = hit.techniques
                 if slot > 0 {
-                    guard !chains.isEmpty else { continue }
+                    guard isOpen(s - 1) else { continue }
                     let prev = chains[s - 1]
                     let prevEnd = Int(prev.end)
                     guard prevEnd >= 0, prevEnd > lastBoundary, p >= prevEnd, p - prevEnd <= pattern.gaps[slot - 1] else { continue }
@@ -678,8 +692,8 @@ final class PhraseMatcher: Sendable {
                     perFamily[family, default: 0] += 1
                     familyEnd[family] = endOffset
                 } else {
-                    if chains.isEmpty { chains = [Chain](repeating: Chain(end: -1, start: -1, techniques: []), count: slotCount) }
-                    chains[s] = Chain(end: Int32(clamping: end), start: Int32(clamping: start), techniques: techniques)
+                    chains.initializeElement(at: s, to: Chain(end: Int32(clamping: end), start: Int32(clamping: start), techniques: techniques))
+                    open[s >> 6] |= 1 << UInt64(s & 63)
                 }
             }
         }

@@ -57,7 +57,15 @@ struct TextUnit {
 /// `<s>`, which every sentence-start unit points at.
 struct UnitStream {
     var units: [TextUnit] = []
-    var bytes: [UInt8] = Array(TextUnit.sentenceStart.utf8)
+    var bytes: [UInt8] = []
+
+    /// Room for the units of `textBytes` bytes of text, allocated once (most values are short,
+    /// and a scan's fixed costs add up over a file's many values).
+    init(capacity textBytes: Int) {
+        units.reserveCapacity(max(4, textBytes / 4 + 2))
+        bytes.reserveCapacity(textBytes + 16)
+        bytes.append(contentsOf: TextUnit.sentenceStart.utf8)
+    }
 
     func key(of u: TextUnit) -> ArraySlice<UInt8> {
         bytes[Int(u.keyStart)..<Int(u.keyEnd)]
@@ -105,9 +113,7 @@ enum TextUnits {
     /// Reads valid UTF-8 (a `String`'s own bytes): ASCII byte by byte, other scalars decoded in
     /// place, so no `String.UnicodeScalarView` iteration per character.
     static func units(utf8 u: UnsafeBufferPointer<UInt8>) -> UnitStream {
-        var stream = UnitStream()
-        stream.units.reserveCapacity(u.count / 4)
-        stream.bytes.reserveCapacity(u.count + 16)
+        var stream = UnitStream(capacity: u.count)
         var word = WordBuilder()
         var needSentenceStart = true
         var pendingHyphen = false
@@ -136,9 +142,12 @@ enum TextUnits {
                 // ASCII first: most scanned text is, and none of it is invisible or ideographic.
                 let c = lead
                 defer { offset += 1 }
-                if ASCII.isAlnum(c) || c == 0x40 || c == 0x24 {
-                    if pendingHyphen { pendingHyphen = false }  // "role-play" reads "roleplay"
-                    word.addASCII(c, at: offset, to: &stream)
+                if Self.isASCIIWordByte(c) {
+                    pendingHyphen = false  // "role-play" reads "roleplay"
+                    var runEnd = offset + 1
+                    while runEnd < u.count, runEnd < maximumBytes, Self.isASCIIWordByte(u[runEnd]) { runEnd += 1 }
+                    word.addASCIIRun(u, from: offset, to: runEnd, to: &stream)
+                    offset = runEnd - 1  // the deferred step moves past the run
                     continue
                 }
                 if pendingHyphen {
@@ -203,6 +212,10 @@ enum TextUnits {
         joinSplitLetters(&stream)
         return stream
     }
+
+    /// What `addASCII` takes: letters, digits, `@` and `$` (leet for "a" and "s").
+    @inline(__always)
+    static func isASCIIWordByte(_ c: UInt8) -> Bool { ASCII.isAlnum(c) || c == 0x40 || c == 0x24 }
 
     /// The scalar whose UTF-8 starts at `i`, and its width. The bytes are a `String`'s, so valid;
     /// a cut-off sequence still yields a width that moves past it.
@@ -332,6 +345,38 @@ struct WordBuilder {
             appendASCII(c + 32, &stream)
         } else {
             appendASCII(c, &stream)
+        }
+    }
+
+    /// Letters, digits, `@` and `$` at `from..<to`, all at once: one append per run instead of
+    /// one per byte (most words are plain ASCII), then lowercased and counted in place.
+    mutating func addASCIIRun(_ u: UnsafeBufferPointer<UInt8>, from: Int, to: Int, to stream: inout UnitStream) {
+        open(at: from, &stream)
+        end = to
+        let first = stream.bytes.count
+        stream.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[from..<to]))
+        var uppercase = 0, letters = 0, leetSymbols = 0
+        stream.bytes.withUnsafeMutableBufferPointer { b in
+            for k in first..<b.count {
+                var c = b[k]
+                if c >= 0x41, c <= 0x5A {
+                    uppercase += 1
+                    c += 32
+                    b[k] = c
+                }
+                if c >= 0x61, c <= 0x7A {
+                    letters += 1
+                } else if Characters.leet(c) != nil {
+                    leetSymbols += 1
+                }
+            }
+        }
+        self.uppercase += uppercase
+        self.letters += letters
+        self.latinLetters += letters
+        self.leetSymbols += leetSymbols
+        if !skeletonFollowsKey {
+            for k in first..<stream.bytes.count { skeletonBytes.append(Self.skeletonByte(stream.bytes[k])) }
         }
     }
 

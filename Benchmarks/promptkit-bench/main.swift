@@ -23,6 +23,7 @@ struct Options {
     var scannersOnly = false
     var fixtures: String?
     var scanLoop: String?
+    var iterations = 300_000
 }
 
 func parseOptions() -> Options {
@@ -36,6 +37,7 @@ func parseOptions() -> Options {
         case "--scanners": o.scannersOnly = true
         case "--fixtures": o.fixtures = args.next()
         case "--scan-loop": o.scanLoop = args.next()
+        case "--iterations": o.iterations = Int(args.next() ?? "") ?? o.iterations
         default: print("unknown option \(a)"); exit(2)
         }
     }
@@ -181,12 +183,13 @@ if let dir = options.fixtures {
 
 /// `--scanners`: what each security scanner costs on one typical file, next to parse and the
 /// whole lint, to see where the security rules' overhead goes.
-/// `--scan-loop TEXT`: InjectionScanner.scan on TEXT 300,000 times and nothing else, to run
-/// under `perf record` (the per-value cost of the injection rules, short values included).
+/// `--scan-loop TEXT [--iterations N]`: InjectionScanner.scan on TEXT N times (300,000 by
+/// default) and nothing else, to run under `perf record` or `valgrind --tool=callgrind` (the
+/// per-value cost of the injection rules, short values included).
 if let text = options.scanLoop {
     var sink = 0
-    for _ in 0..<300_000 { sink &+= InjectionScanner.scan(text).count }
-    print("findings: \(sink / 300_000)")
+    for _ in 0..<max(1, options.iterations) { sink &+= InjectionScanner.scan(text).count }
+    print("findings: \(sink / max(1, options.iterations))")
     exit(0)
 }
 if options.scannersOnly {

@@ -302,6 +302,17 @@ struct ByteStringTable: Sendable {
     func key(_ id: Int32) -> ArraySlice<UInt8> {
         bytes[Int(bounds[Int(id)])..<Int(bounds[Int(id) + 1])]
     }
+
+    /// Whether `text` starts with key `id`.
+    func isPrefix(_ id: Int32, of text: UnsafeBufferPointer<UInt8>) -> Bool {
+        let lo = Int(bounds[Int(id)]), hi = Int(bounds[Int(id) + 1])
+        guard hi - lo <= text.count else { return false }
+        return bytes.withUnsafeBufferPointer { all in
+            var k = 0
+            while k < hi - lo, all[lo + k] == text[k] { k += 1 }
+            return k == hi - lo
+        }
+    }
 }
 
 /// Finds every pattern in a unit stream in one pass.
@@ -335,6 +346,9 @@ final class PhraseMatcher: Sendable {
         let slot: Int32
         let atomStart: Int32
         let atomCount: Int32
+        /// The first atom is capitals-only. Otherwise the first atom needs no reading: an entry
+        /// is listed under its first word (or prefix), which the unit already is.
+        var firstIsUppercase = false
     }
 
     /// The latest chain that reached a slot: where it ended and began (unit indices) and the
@@ -379,7 +393,9 @@ final class PhraseMatcher: Sendable {
     private let byPrefix: [Int32]
     /// Prefix atoms by their first byte, so a word is checked against the few prefixes that
     /// could match it.
-    private let prefixesByHead: [[Int32]]
+    private let prefixesByHead: [Int32]
+    /// `prefixesByHead[prefixHeadBounds[b]..<prefixHeadBounds[b + 1]]` start with byte `b`.
+    private let prefixHeadBounds: [Int32]
     /// Skeletons (and scramble keys) of the ASCII vocabulary, to the word they spell.
     private let skeletons: ByteStringTable
     private let skeletonWord: [Int32]
@@ -390,6 +406,9 @@ final class PhraseMatcher: Sendable {
     private let scrambleShapes: [UInt32]
     /// Index of each pattern's first slot in the flat chain array.
     private let slotBase: [Int]
+    /// Per flat slot: how many units may lie between the previous slot's end and it (0 for a
+    /// pattern's first slot).
+    private let slotGap: [Int]
     private let slotCount: Int
 
     init(_ sources: [PhrasePattern], keys: NormalisedKeys) {
@@ -439,7 +458,8 @@ final class PhraseMatcher: Sendable {
                         alternativeAtoms.append(range)
                     }
                     guard range.count > 0 else { return }
-                    patternEntries.append((atoms[Int(range.start)], Entry(pattern: Int32(p), slot: s, atomStart: range.start, atomCount: range.count)))
+                    patternEntries.append((atoms[Int(range.start)], Entry(pattern: Int32(p), slot: s, atomStart: range.start, atomCount: range.count,
+                                                                                 firstIsUppercase: atoms[Int(range.start)].kind == .uppercase)))
                 }
             }
             // Later slots first; a stable order within a slot.
@@ -476,7 +496,9 @@ final class PhraseMatcher: Sendable {
             if let h = words.key(id).first { heads[Int(h)].append(id) }
         }
         // Prefix atoms in later positions are matched in place; their heads need no index.
-        self.prefixesByHead = heads
+        // Flat, so that looking at a word's head touches no nested array.
+        self.prefixesByHead = heads.flatMap { $0 }
+        self.prefixHeadBounds = heads.reduce(into: [0]) { $0.append($0[$0.count - 1] + Int32($1.count)) }
 
         // Skeletons and scramble keys of the ASCII vocabulary; on a clash the word the lexicon
         // names first wins, so results never depend on a hash seed.
@@ -508,6 +530,11 @@ final class PhraseMatcher: Sendable {
         self.scrambleShapes = shapes
         self.slotBase = slotBase
         self.slotCount = count
+        var slotGap = [Int](repeating: 0, count: count)
+        for (p, pattern) in patterns.enumerated() {
+            for slot in pattern.gaps.indices { slotGap[slotBase[p] + slot + 1] = pattern.gaps[slot] }
+        }
+        self.slotGap = slotGap
     }
 
     /// (first letter, last letter) of a lowercase word, as an index into `scrambleShapes`.
@@ -541,46 +568,59 @@ final class PhraseMatcher: Sendable {
 
     var wordCount: Int { words.count }
 
-    private func hasPrefix(_ key: ArraySlice<UInt8>) -> Bool {
-        guard let h = key.first else { return false }
-        return prefixesByHead[Int(h)].contains { key.starts(with: words.key($0)) }
+    /// The prefix atoms `key` starts with, in id order.
+    @inline(__always)
+    private func forEachPrefix(of key: UnsafeBufferPointer<UInt8>, _ body: (Int32) -> Void) {
+        guard let h = key.first else { return }
+        for k in Int(prefixHeadBounds[Int(h)])..<Int(prefixHeadBounds[Int(h) + 1]) where words.isPrefix(prefixesByHead[k], of: key) {
+            body(prefixesByHead[k])
+        }
+    }
+
+    private func hasPrefix(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        var found = false
+        forEachPrefix(of: key) { _ in found = true }
+        return found
     }
 
     /// Resolves each unit to the lexicon word it is or spells, with the techniques that took.
+    /// Reads keys in place in the stream's arena: this runs for every unit of every value.
     func resolve(_ stream: UnitStream) -> [Resolved] {
         var out: [Resolved] = []
         out.reserveCapacity(stream.units.count)
         var scratch: [UInt8] = []
-        for u in stream.units {
-            let key = stream.key(of: u)
-            let id = key.withUnsafeBufferPointer { words.find($0) }
-            guard u.isWord else {
-                out.append(Resolved(word: id, spelled: false, techniques: []))
-                continue
-            }
-            if id >= 0 || hasPrefix(key) {
-                out.append(Resolved(word: id, spelled: false, techniques: u.techniques))
-                continue
-            }
-            if u.hasSkeleton {
-                let sid = stream.reading(of: u).withUnsafeBufferPointer { skeletons.find($0) }
-                if sid >= 0 {
-                    var t = u.techniques
-                    t.insert(key.contains { $0 >= 0x80 } ? .homoglyphs : .leetspeak)
-                    if key.contains(where: ASCII.isDigit) { t.insert(.leetspeak) }
-                    out.append(Resolved(word: skeletonWord[Int(sid)], spelled: true, techniques: t))
+        stream.bytes.withUnsafeBufferPointer { arena in
+            for u in stream.units {
+                let key = UnsafeBufferPointer(rebasing: arena[Int(u.keyStart)..<Int(u.keyEnd)])
+                let id = words.find(key)
+                guard u.isWord else {
+                    out.append(Resolved(word: id, spelled: false, techniques: []))
                     continue
                 }
-            }
-            if key.count >= 5, key.count <= 24, let shape = Self.shapeIndex(key), scrambleShapes[shape] & (1 << UInt32(key.count)) != 0,
-               Self.scrambleKey(key, into: &scratch) {
-                let sid = scratch.withUnsafeBufferPointer { scrambles.find($0) }
-                if sid >= 0 {
-                    out.append(Resolved(word: scrambleWord[Int(sid)], spelled: true, techniques: u.techniques.union(.typoglycemia)))
+                if id >= 0 || hasPrefix(key) {
+                    out.append(Resolved(word: id, spelled: false, techniques: u.techniques))
                     continue
                 }
+                if u.hasSkeleton {
+                    let sid = skeletons.find(UnsafeBufferPointer(rebasing: arena[Int(u.skeletonStart)..<Int(u.skeletonEnd)]))
+                    if sid >= 0 {
+                        var t = u.techniques
+                        t.insert(key.contains { $0 >= 0x80 } ? .homoglyphs : .leetspeak)
+                        if key.contains(where: ASCII.isDigit) { t.insert(.leetspeak) }
+                        out.append(Resolved(word: skeletonWord[Int(sid)], spelled: true, techniques: t))
+                        continue
+                    }
+                }
+                if key.count >= 5, key.count <= 24, let shape = Self.shapeIndex(key), scrambleShapes[shape] & (1 << UInt32(key.count)) != 0,
+                   Self.scrambleKey(key, into: &scratch) {
+                    let sid = scratch.withUnsafeBufferPointer { scrambles.find($0) }
+                    if sid >= 0 {
+                        out.append(Resolved(word: scrambleWord[Int(sid)], spelled: true, techniques: u.techniques.union(.typoglycemia)))
+                        continue
+                    }
+                }
+                out.append(Resolved(word: ByteStringTable.absent, spelled: false, techniques: u.techniques))
             }
-            out.append(Resolved(word: ByteStringTable.absent, spelled: false, techniques: u.techniques))
         }
         return out
     }
@@ -601,14 +641,25 @@ final class PhraseMatcher: Sendable {
     }
 
     /// `chains[s]` is initialised exactly when bit `s` of `open` is set.
+    ///
+    /// This runs per unit of every untrusted value, so the lexicon's arrays are read into
+    /// locals once (a class property read in the loop is a reload and often a retain) and the
+    /// per-pattern facts the loop needs are flat arrays indexed by slot.
     private func matches(_ stream: UnitStream, limit: Int, chains: UnsafeMutableBufferPointer<Chain>,
                          open: UnsafeMutableBufferPointer<UInt64>) -> [PhraseMatch] {
         func isOpen(_ s: Int) -> Bool { open[s >> 6] & (1 << UInt64(s & 63)) != 0 }
         let resolved = resolve(stream)
-        let units = stream.units
+        let units = stream.units, arena = stream.bytes
+        let entries = self.entries, byWord = self.byWord, prefixEntries = self.prefixEntries, byPrefix = self.byPrefix
+        let atoms = self.atoms, slotBase = self.slotBase, slotGap = self.slotGap, words = self.words
+        let prefixesByHead = self.prefixesByHead, prefixHeadBounds = self.prefixHeadBounds
         /// The key a unit is matched by: the lexicon word it spells, else its own.
         func resolvedKey(_ q: Int) -> ArraySlice<UInt8> {
             resolved[q].spelled ? words.key(resolved[q].word) : stream.key(of: units[q])
+        }
+        /// The first byte of `resolvedKey(q)` (words have non-empty keys).
+        func resolvedHead(_ q: Int) -> UInt8? {
+            resolved[q].spelled ? words.key(resolved[q].word).first : (units[q].keyLength > 0 ? arena[Int(units[q].keyStart)] : nil)
         }
         func atomMatches(_ atom: Atom, _ q: Int) -> Bool {
             switch atom.kind {
@@ -622,25 +673,30 @@ final class PhraseMatcher: Sendable {
         var perFamily: [PhraseFamily: Int] = [:]
         var familyEnd: [PhraseFamily: Int] = [:]
         var hits: [Hit] = []
+        hits.reserveCapacity(32)
 
         for p in units.indices {
             // A sentence end may finish a phrase ("I am your developer.") but no chain continues
             // past it.
             defer { if units[p].isBoundary { lastBoundary = p } }
-            hits.removeAll(keepingCapacity: true)
-            func consider(_ list: ArraySlice<Entry>) {
-                for entry in list {
+            // (`removeAll(keepingCapacity:)` is a generic range replacement, costly when run
+            // per unit; most units have no hits to clear.)
+            if !hits.isEmpty { hits.removeAll(keepingCapacity: true) }
+            func consider(_ list: [Entry], _ lo: Int32, _ hi: Int32) {
+                for e in Int(lo)..<Int(hi) {
+                    let entry = list[e]
                     // A later slot only continues a chain: with none open in the slot before it,
                     // the word's atoms need no reading. Common words ("your", "the") sit in many
                     // patterns' later slots.
                     if entry.slot > 0 {
                         guard isOpen(slotBase[Int(entry.pattern)] + Int(entry.slot) - 1) else { continue }
                     }
+                    if entry.firstIsUppercase, !units[p].isUppercase { continue }
                     var ok = true
-                    var techniques: Techniques = []
-                    for i in 0..<Int(entry.atomCount) {
+                    var techniques = resolved[p].techniques
+                    for i in 1..<max(1, Int(entry.atomCount)) {
                         let q = p + i
-                        guard q < units.count, !units[q].isBoundary || i == 0, atomMatches(atoms[Int(entry.atomStart) + i], q) else { ok = false; break }
+                        guard q < units.count, !units[q].isBoundary, atomMatches(atoms[Int(entry.atomStart) + i], q) else { ok = false; break }
                         techniques.formUnion(resolved[q].techniques)
                     }
                     if ok { hits.append(Hit(entry: entry, techniques: techniques)) }
@@ -649,15 +705,15 @@ final class PhraseMatcher: Sendable {
             // Entries are stored in hit order (pattern, later slot first); prefix entries come
             // from another list, and only then do the hits need sorting.
             let word = resolved[p].word
-            if word >= 0 { consider(entries[Int(byWord[Int(word)])..<Int(byWord[Int(word) + 1])]) }
+            if word >= 0 { consider(entries, byWord[Int(word)], byWord[Int(word) + 1]) }
             var mixedSources = false
-            if units[p].isWord {
+            if units[p].isWord, let h = resolvedHead(p), prefixHeadBounds[Int(h)] < prefixHeadBounds[Int(h) + 1] {
                 let key = resolvedKey(p)
-                if let h = key.first {
-                    for prefix in prefixesByHead[Int(h)] where key.starts(with: words.key(prefix)) {
-                        mixedSources = mixedSources || !hits.isEmpty
-                        consider(prefixEntries[Int(byPrefix[Int(prefix)])..<Int(byPrefix[Int(prefix) + 1])])
-                    }
+                for k in Int(prefixHeadBounds[Int(h)])..<Int(prefixHeadBounds[Int(h) + 1]) {
+                    let prefix = prefixesByHead[k]
+                    guard key.withUnsafeBufferPointer({ words.isPrefix(prefix, of: $0) }) else { continue }
+                    mixedSources = mixedSources || !hits.isEmpty
+                    consider(prefixEntries, byPrefix[Int(prefix)], byPrefix[Int(prefix) + 1])
                 }
             }
             guard !hits.isEmpty else { continue }
@@ -665,7 +721,6 @@ final class PhraseMatcher: Sendable {
             if mixedSources { hits.sort { Self.hitOrder($0.entry, $1.entry) } }
             for hit in hits {
                 let patternIndex = Int(hit.entry.pattern), slot = Int(hit.entry.slot)
-                let pattern = patterns[patternIndex]
                 let s = slotBase[patternIndex] + slot
                 var start = p
                 var techniques = hit.techniques
@@ -673,13 +728,13 @@ final class PhraseMatcher: Sendable {
                     guard isOpen(s - 1) else { continue }
                     let prev = chains[s - 1]
                     let prevEnd = Int(prev.end)
-                    guard prevEnd >= 0, prevEnd > lastBoundary, p >= prevEnd, p - prevEnd <= pattern.gaps[slot - 1] else { continue }
+                    guard prevEnd >= 0, prevEnd > lastBoundary, p >= prevEnd, p - prevEnd <= slotGap[s] else { continue }
                     start = Int(prev.start)
                     techniques.formUnion(prev.techniques)
                 }
                 let end = p + Int(hit.entry.atomCount)
-                if slot == pattern.slotCount - 1 {
-                    let family = pattern.family
+                if slot == patterns[patternIndex].slotCount - 1 {
+                    let family = patterns[patternIndex].family
                     guard (perFamily[family] ?? 0) < limit else { continue }
                     let startOffset = units[start].start
                     // Overlapping matches of one family are one finding.

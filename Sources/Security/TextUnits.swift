@@ -476,7 +476,7 @@ struct WordBuilder {
                 (ss, se) = stream.store(skeletonBytes)
             }
         }
-        skeletonBytes.removeAll(keepingCapacity: true)
+        if !skeletonBytes.isEmpty { skeletonBytes.removeAll(keepingCapacity: true) }  // most words never fill it
         skeletonFollowsKey = true
         keyStart = -1; start = -1; end = -1
         sawInvisible = false; sawStylized = false

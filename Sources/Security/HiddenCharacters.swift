@@ -11,6 +11,9 @@ public enum HiddenCharacters {
     /// scripts need them (Arabic, Persian, Indic scripts, emoji sequences), marks around
     /// right-to-left text and variation selectors after emoji and ideographs are not reported.
     public static func invisible(_ text: String) -> [SecurityFinding] {
+        // Every character `isSuspicious` names lies above U+007F: an ASCII value (most sample
+        // values) has none, and is passed over without decoding it into scalars.
+        guard text.utf8.contains(where: { $0 >= 0x80 }) else { return [] }
         var out: [SecurityFinding] = []
         let scalars = Array(text.unicodeScalars)
         var offsets: [Int] = []

@@ -568,19 +568,13 @@ final class PhraseMatcher: Sendable {
 
     var wordCount: Int { words.count }
 
-    /// The prefix atoms `key` starts with, in id order.
-    @inline(__always)
-    private func forEachPrefix(of key: UnsafeBufferPointer<UInt8>, _ body: (Int32) -> Void) {
-        guard let h = key.first else { return }
-        for k in Int(prefixHeadBounds[Int(h)])..<Int(prefixHeadBounds[Int(h) + 1]) where words.isPrefix(prefixesByHead[k], of: key) {
-            body(prefixesByHead[k])
-        }
-    }
-
+    /// Whether `key` starts with one of the lexicon's prefix atoms.
     private func hasPrefix(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
-        var found = false
-        forEachPrefix(of: key) { _ in found = true }
-        return found
+        guard let h = key.first else { return false }
+        for k in Int(prefixHeadBounds[Int(h)])..<Int(prefixHeadBounds[Int(h) + 1]) where words.isPrefix(prefixesByHead[k], of: key) {
+            return true
+        }
+        return false
     }
 
     /// Resolves each unit to the lexicon word it is or spells, with the techniques that took.

@@ -29,4 +29,11 @@ public enum ByteSearch {
     static func hasPrefix(_ bytes: [UInt8], at offset: Int, _ prefix: [UInt8]) -> Bool {
         offset >= 0 && offset + prefix.count <= bytes.count && bytes[offset..<(offset + prefix.count)].elementsEqual(prefix)
     }
+
+    /// Whether `bytes` holds `lowercasePrefix` at `offset`, ignoring ASCII case in `bytes`.
+    static func hasPrefixIgnoringCase(_ bytes: [UInt8], at offset: Int, _ lowercasePrefix: [UInt8]) -> Bool {
+        guard offset >= 0, offset + lowercasePrefix.count <= bytes.count else { return false }
+        for (k, c) in lowercasePrefix.enumerated() where ASCII.lowercased(bytes[offset + k]) != c { return false }
+        return true
+    }
 }

@@ -56,7 +56,7 @@ public enum InjectionScanner {
         if depth < maximumDecodeDepth {
             add(EncodedPayloads.scan(bytes, depth: depth))
         }
-        return out.count > perKindLimit ? limited(out) : out
+        return limited(out)
     }
 
     /// Builds a fresh copy of the phrase lexicon (what the first scan of a process pays) and
@@ -87,6 +87,7 @@ public enum InjectionScanner {
     }
 
     static func limited(_ findings: [SecurityFinding]) -> [SecurityFinding] {
+        guard findings.count > perKindLimit else { return findings }  // no kind can be over
         var count: [SecurityFinding.Kind: Int] = [:]
         return findings.filter { f in
             count[f.kind, default: 0] += 1
@@ -246,7 +247,9 @@ enum DelimiterEscapes {
 
     static func scan(_ b: [UInt8], closers: [String]) -> [SecurityFinding] {
         var out: [SecurityFinding] = []
-        for closer in closers.isEmpty ? [] : Set(closers) where !closer.isEmpty {
+        // Closers are few (one per fence around the variable): duplicates are skipped in place,
+        // in the template's order, without building a set for every value.
+        for (i, closer) in closers.enumerated() where !closer.isEmpty && !closers[..<i].contains(closer) {
             let needle = Array(closer.utf8)
             var from = 0
             while let at = ByteSearch.find(needle, in: b, from: from) {

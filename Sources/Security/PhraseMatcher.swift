@@ -346,9 +346,6 @@ final class PhraseMatcher: Sendable {
         let slot: Int32
         let atomStart: Int32
         let atomCount: Int32
-        /// The first atom is capitals-only. Otherwise the first atom needs no reading: an entry
-        /// is listed under its first word (or prefix), which the unit already is.
-        var firstIsUppercase = false
     }
 
     /// The latest chain that reached a slot: where it ended and began (unit indices) and the
@@ -458,8 +455,7 @@ final class PhraseMatcher: Sendable {
                         alternativeAtoms.append(range)
                     }
                     guard range.count > 0 else { return }
-                    patternEntries.append((atoms[Int(range.start)], Entry(pattern: Int32(p), slot: s, atomStart: range.start, atomCount: range.count,
-                                                                                 firstIsUppercase: atoms[Int(range.start)].kind == .uppercase)))
+                    patternEntries.append((atoms[Int(range.start)], Entry(pattern: Int32(p), slot: s, atomStart: range.start, atomCount: range.count)))
                 }
             }
             // Later slots first; a stable order within a slot.
@@ -568,10 +564,15 @@ final class PhraseMatcher: Sendable {
 
     var wordCount: Int { words.count }
 
+    /// Where in `prefixesByHead` the prefix atoms starting with `head` are.
+    private func prefixCandidates(head: UInt8) -> Range<Int> {
+        Int(prefixHeadBounds[Int(head)])..<Int(prefixHeadBounds[Int(head) + 1])
+    }
+
     /// Whether `key` starts with one of the lexicon's prefix atoms.
     private func hasPrefix(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let h = key.first else { return false }
-        for k in Int(prefixHeadBounds[Int(h)])..<Int(prefixHeadBounds[Int(h) + 1]) where words.isPrefix(prefixesByHead[k], of: key) {
+        for k in prefixCandidates(head: h) where words.isPrefix(prefixesByHead[k], of: key) {
             return true
         }
         return false
@@ -646,7 +647,7 @@ final class PhraseMatcher: Sendable {
         let units = stream.units, arena = stream.bytes
         let entries = self.entries, byWord = self.byWord, prefixEntries = self.prefixEntries, byPrefix = self.byPrefix
         let atoms = self.atoms, slotBase = self.slotBase, slotGap = self.slotGap, words = self.words
-        let prefixesByHead = self.prefixesByHead, prefixHeadBounds = self.prefixHeadBounds
+        let prefixesByHead = self.prefixesByHead
         /// The key a unit is matched by: the lexicon word it spells, else its own.
         func resolvedKey(_ q: Int) -> ArraySlice<UInt8> {
             resolved[q].spelled ? words.key(resolved[q].word) : stream.key(of: units[q])
@@ -685,7 +686,9 @@ final class PhraseMatcher: Sendable {
                     if entry.slot > 0 {
                         guard isOpen(slotBase[Int(entry.pattern)] + Int(entry.slot) - 1) else { continue }
                     }
-                    if entry.firstIsUppercase, !units[p].isUppercase { continue }
+                    // The first atom is the word (or prefix) the entry is listed under, which the
+                    // unit already is; only a capitals-only first atom needs a look.
+                    if atoms[Int(entry.atomStart)].kind == .uppercase, !units[p].isUppercase { continue }
                     var ok = true
                     var techniques = resolved[p].techniques
                     for i in 1..<max(1, Int(entry.atomCount)) {
@@ -701,9 +704,9 @@ final class PhraseMatcher: Sendable {
             let word = resolved[p].word
             if word >= 0 { consider(entries, byWord[Int(word)], byWord[Int(word) + 1]) }
             var mixedSources = false
-            if units[p].isWord, let h = resolvedHead(p), prefixHeadBounds[Int(h)] < prefixHeadBounds[Int(h) + 1] {
+            if units[p].isWord, let h = resolvedHead(p), case let candidates = prefixCandidates(head: h), !candidates.isEmpty {
                 let key = resolvedKey(p)
-                for k in Int(prefixHeadBounds[Int(h)])..<Int(prefixHeadBounds[Int(h) + 1]) {
+                for k in candidates {
                     let prefix = prefixesByHead[k]
                     guard key.withUnsafeBufferPointer({ words.isPrefix(prefix, of: $0) }) else { continue }
                     mixedSources = mixedSources || !hits.isEmpty

@@ -356,7 +356,7 @@ public enum SecretScanner {
         while p > 0, lo - p < 200, b[p - 1] == 0x20 || b[p - 1] == UInt8(ascii: "\"") || b[p - 1] == UInt8(ascii: "'") || b[p - 1] == UInt8(ascii: "`") { p -= 1 }
         let operatorBefore = p > 0 && (b[p - 1] == UInt8(ascii: ":") || b[p - 1] == UInt8(ascii: "=") || b[p - 1] == UInt8(ascii: ">"))
         if !operatorBefore {
-            guard p < lo, p >= 6, Self.bearerBytes.indices.allSatisfy({ ASCII.lowercased(b[p - 6 + $0]) == Self.bearerBytes[$0] }) else { return nil }
+            guard p < lo, ByteSearch.hasPrefixIgnoringCase(b, at: p - 6, Self.bearerBytes) else { return nil }
         }
         let lineStart = lineStart(b, lo)
         // What precedes the value on its line: `name`, then `:`/`=`/`=>`/space, maybe a quote.
@@ -378,18 +378,14 @@ public enum SecretScanner {
         // one table test per letter triple shows before any keyword is compared.
         let name = b[nameStart..<k]
         guard mayNameSecret(name) else { return nil }
-        func lowercasedEqual(_ at: Int, _ kw: [UInt8]) -> Bool {
-            for (o, c) in kw.enumerated() where ASCII.lowercased(name[at + o]) != c { return false }
-            return true
-        }
         func names(_ kw: [UInt8], underscored: [UInt8]) -> Bool {
             guard name.count >= kw.count else { return false }
-            if lowercasedEqual(k - kw.count, kw) || lowercasedEqual(nameStart, kw) { return true }
+            if ByteSearch.hasPrefixIgnoringCase(b, at: k - kw.count, kw) || ByteSearch.hasPrefixIgnoringCase(b, at: nameStart, kw) { return true }
             guard name.count >= underscored.count else { return false }
-            for at in nameStart...(k - underscored.count) where lowercasedEqual(at, underscored) { return true }
+            for at in nameStart...(k - underscored.count) where ByteSearch.hasPrefixIgnoringCase(b, at: at, underscored) { return true }
             return false
         }
-        let bearer = !sawOperator && name.count >= 6 && lowercasedEqual(k - 6, Self.bearerBytes)
+        let bearer = !sawOperator && name.count >= 6 && ByteSearch.hasPrefixIgnoringCase(b, at: k - 6, Self.bearerBytes)
         guard sawOperator || bearer, let keywordIndex = secretNameBytes.indices.first(where: { index in
             names(secretNameBytes[index], underscored: underscoredSecretNameBytes[index])
         }) else { return nil }

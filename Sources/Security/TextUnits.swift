@@ -355,29 +355,16 @@ struct WordBuilder {
         end = to
         let first = stream.bytes.count
         stream.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[from..<to]))
-        var uppercase = 0, letters = 0, leetSymbols = 0
         stream.bytes.withUnsafeMutableBufferPointer { b in
             for k in first..<b.count {
-                var c = b[k]
-                if c >= 0x41, c <= 0x5A {
+                if ASCII.isUpper(b[k]) {
                     uppercase += 1
-                    c += 32
-                    b[k] = c
+                    b[k] += 32
                 }
-                if c >= 0x61, c <= 0x7A {
-                    letters += 1
-                } else if Characters.leet(c) != nil {
-                    leetSymbols += 1
-                }
+                count(b[k])
             }
         }
-        self.uppercase += uppercase
-        self.letters += letters
-        self.latinLetters += letters
-        self.leetSymbols += leetSymbols
-        if !skeletonFollowsKey {
-            for k in first..<stream.bytes.count { skeletonBytes.append(Self.skeletonByte(stream.bytes[k])) }
-        }
+        if !skeletonFollowsKey { appendSkeleton(ofKeyFrom: first, stream) }
     }
 
     mutating func add(_ scalar: Unicode.Scalar, at offset: Int, width: Int, to stream: inout UnitStream) {
@@ -428,12 +415,7 @@ struct WordBuilder {
     @inline(__always)
     private mutating func appendASCII(_ c: UInt8, _ stream: inout UnitStream) {
         stream.bytes.append(c)
-        if c >= 0x61, c <= 0x7A {
-            letters += 1
-            latinLetters += 1
-        } else if Characters.leet(c) != nil {
-            leetSymbols += 1
-        }
+        count(c)
         if !skeletonFollowsKey { skeletonBytes.append(Self.skeletonByte(c)) }
     }
 
@@ -442,7 +424,23 @@ struct WordBuilder {
     private mutating func separateSkeleton(_ stream: UnitStream) {
         guard skeletonFollowsKey else { return }
         skeletonFollowsKey = false
-        for k in keyStart..<stream.bytes.count { skeletonBytes.append(Self.skeletonByte(stream.bytes[k])) }
+        appendSkeleton(ofKeyFrom: keyStart, stream)
+    }
+
+    /// Appends the skeleton of the key bytes from arena offset `first` on (each byte mapped).
+    private mutating func appendSkeleton(ofKeyFrom first: Int, _ stream: UnitStream) {
+        for k in first..<stream.bytes.count { skeletonBytes.append(Self.skeletonByte(stream.bytes[k])) }
+    }
+
+    /// Counts a lowercase ASCII key byte: a Latin letter, or a leet digit or symbol.
+    @inline(__always)
+    private mutating func count(_ c: UInt8) {
+        if ASCII.isLower(c) {
+            letters += 1
+            latinLetters += 1
+        } else if Characters.leet(c) != nil {
+            leetSymbols += 1
+        }
     }
 
     private mutating func append(_ s: String, skeleton: Bool = true, _ stream: inout UnitStream) {

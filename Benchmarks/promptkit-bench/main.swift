@@ -8,7 +8,8 @@
 //   2. the real CLI (`promptkit lint --format json DIR`) on the same files written to disk;
 //   3. per-file latency of linting one typical 5 KB file.
 // Other modes: --scanners (each security scanner on one file), --fixtures DIR (a real workspace
-// with and without the security rules), --scan-loop TEXT (only the injection scanner, for perf).
+// with and without the security rules; with --iterations N [--without-security], N untimed rounds
+// of one configuration, for callgrind), --scan-loop TEXT (only the injection scanner, for perf).
 // Results go to stdout; docs/benchmarks.md records them.
 import Analysis
 import CoreSupport
@@ -24,6 +25,8 @@ struct Options {
     var fixtures: String?
     var scanLoop: String?
     var iterations = 300_000
+    var iterationsGiven = false
+    var withoutSecurity = false
 }
 
 func parseOptions() -> Options {
@@ -37,7 +40,8 @@ func parseOptions() -> Options {
         case "--scanners": o.scannersOnly = true
         case "--fixtures": o.fixtures = args.next()
         case "--scan-loop": o.scanLoop = args.next()
-        case "--iterations": o.iterations = Int(args.next() ?? "") ?? o.iterations
+        case "--iterations": o.iterations = Int(args.next() ?? "") ?? o.iterations; o.iterationsGiven = true
+        case "--without-security": o.withoutSecurity = true
         default: print("unknown option \(a)"); exit(2)
         }
     }
@@ -173,6 +177,15 @@ if let dir = options.fixtures {
     let lintAll: (Configuration) -> Void = { configuration in
         let workspace = Workspace(files: files.map { ParsedFile.parse($0) })
         for file in workspace.files { sink &+= Linter.lint(file, in: workspace, configuration: configuration).count }
+    }
+    // With --iterations: one configuration only, N rounds, nothing timed. Under callgrind the
+    // difference between two N is the instructions per round, which do not swing with the
+    // machine's load the way timings do.
+    if options.iterationsGiven {
+        let configuration = options.withoutSecurity ? withoutSecurity : Configuration()
+        for _ in 0..<max(1, options.iterations) { lintAll(configuration) }
+        print("(\(sink))")
+        exit(0)
     }
     let micros = interleavedMedianMicros(runs: 500, [{ lintAll(Configuration()) }, { lintAll(withoutSecurity) }])
     print(String(format: "%d files under %@ (parse + lint, median of 500): %.1f µs; without security rules %.1f µs (security adds %.1f%%)",

@@ -5,7 +5,7 @@ enum EncodedPayloads {
     static let minimumBase64 = 16
     static let minimumHexDigits = 16
 
-    static func scan(_ b: [UInt8], depth: Int) -> [SecurityFinding] {
+    static func scan(_ b: [UInt8], depth: Int, profile: ByteProfile) -> [SecurityFinding] {
         var out: [SecurityFinding] = []
         func check(_ start: Int, _ end: Int, _ decoded: [UInt8]?, _ encoding: String) {
             guard let decoded, readable(decoded) else { return }
@@ -17,7 +17,9 @@ enum EncodedPayloads {
                                        evidence: InjectionScanner.clip(text),
                                        detail: "\(encoding) hiding \(hidden(first))"))
         }
-        var i = 0
+        // Escapes, URL encoding, hex and base64 runs: the profile shows whether the value
+        // has a backslash, two `%` or a run long enough to decode.
+        var i = profile.mayHoldEncodedRun(minimumRun: min(minimumBase64, minimumHexDigits)) ? 0 : b.count
         while i < b.count {
             let c = b[i]
             // \uXXXX and \xHH escapes.

@@ -13,7 +13,7 @@ public enum HiddenCharacters {
     public static func invisible(_ text: String) -> [SecurityFinding] {
         // Every character `isSuspicious` names lies above U+007F: an ASCII value (most sample
         // values) has none, and is passed over without decoding it into scalars.
-        guard text.utf8.contains(where: { $0 >= 0x80 }) else { return [] }
+        guard ASCII.hasNonASCII(text) else { return [] }
         var out: [SecurityFinding] = []
         let scalars = Array(text.unicodeScalars)
         var offsets: [Int] = []

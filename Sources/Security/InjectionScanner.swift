@@ -50,11 +50,13 @@ public enum InjectionScanner {
         var out: [SecurityFinding] = []
         func add(_ found: [SecurityFinding]) { if !found.isEmpty { out += found } }
         let bytes = Array(text.utf8)
+        // Which byte passes below can find anything at all: most values need none of them.
+        let profile = ByteProfile(bytes)
         add(phrases(text, bytes: bytes))
-        add(RoleTokens.scan(bytes))
-        add(DelimiterEscapes.scan(bytes, closers: fenceClosers))
+        if profile.mayHoldRoleToken { add(RoleTokens.scan(bytes)) }
+        add(DelimiterEscapes.scan(bytes, closers: fenceClosers, profile: profile))
         if depth < maximumDecodeDepth {
-            add(EncodedPayloads.scan(bytes, depth: depth))
+            add(EncodedPayloads.scan(bytes, depth: depth, profile: profile))
         }
         return limited(out)
     }
@@ -245,7 +247,7 @@ enum DelimiterEscapes {
                                             "transcript", "article", "review", "question", "request", "userinput", "user_input", "user_data",
                                             "external", "source", "quote", "quoted", "passage", "snippet", "comment", "file", "page", "chat", "dialog", "dialogue"]
 
-    static func scan(_ b: [UInt8], closers: [String]) -> [SecurityFinding] {
+    static func scan(_ b: [UInt8], closers: [String], profile: ByteProfile) -> [SecurityFinding] {
         var out: [SecurityFinding] = []
         // Closers are few (one per fence around the variable): duplicates are skipped in place,
         // in the template's order, without building a set for every value.
@@ -260,12 +262,15 @@ enum DelimiterEscapes {
                 if out.count >= InjectionScanner.perKindLimit { return out }
             }
         }
-        // Fake boundary lines, and closing tags for sections never opened in the value.
+        // Fake boundary lines, and closing tags for sections never opened in the value. Both
+        // start at a marker character, closing tags at `<`.
+        guard profile.mayHoldBoundaryLine else { return out }
+        let mayHoldTag = profile.has(ByteProfile.angle)
         var lineStart = 0
         var openedTags: Set<String> = []
         for i in 0...b.count where i == b.count || b[i] == 0x0A {
             if let f = fakeBoundary(b, lineStart, i) { out.append(f) }
-            closingTags(b, lineStart, i, opened: &openedTags, into: &out)
+            if mayHoldTag { closingTags(b, lineStart, i, opened: &openedTags, into: &out) }
             lineStart = i + 1
         }
         return out

@@ -6,7 +6,7 @@ public enum PIIScanner {
     public static func scan(_ text: String) -> [SecurityFinding] {
         // Every kind of finding holds a digit (numbers, IBANs) or an `@` (emails); most sample
         // values hold neither, and are passed over without copying their bytes.
-        guard text.utf8.contains(where: { ASCII.isDigit($0) || $0 == UInt8(ascii: "@") }) else { return [] }
+        guard ASCII.hasDigitOrAt(text) else { return [] }
         return scan(Array(text.utf8))
     }
 

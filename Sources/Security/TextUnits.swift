@@ -85,7 +85,8 @@ struct UnitStream {
 
     /// A unit that is not a word (punctuation, a hyphen): its key is the scalar's own bytes.
     mutating func symbol(_ scalar: Unicode.Scalar, start: Int, end: Int, isBoundary: Bool) -> TextUnit {
-        let (lo, hi) = store(scalar.utf8)
+        // Nearly every symbol is ASCII punctuation: one byte appended, not a UTF-8 view copied.
+        let (lo, hi) = scalar.isASCII ? store(CollectionOfOne(UInt8(truncatingIfNeeded: scalar.value))) : store(scalar.utf8)
         return TextUnit(keyStart: lo, keyEnd: hi, skeletonStart: -1, skeletonEnd: -1, start: start, end: end, isWord: false,
                         isBoundary: isBoundary, techniques: [], isUppercase: false)
     }
@@ -128,8 +129,12 @@ enum TextUnits {
             stream.units.append(unit)
             if unit.isBoundary { needSentenceStart = true }
         }
+        // Split letters ("i g n o r e") are joined only where three single letters occur.
+        var singleCharacterWords = 0
         func flush() {
-            if let unit = word.finish(into: &stream) { emit(unit) }
+            guard let unit = word.finish(into: &stream) else { return }
+            if unit.keyLength == 1 { singleCharacterWords += 1 }
+            emit(unit)
         }
         func emitHyphen() {
             emit(stream.symbol("-", start: hyphenOffset, end: hyphenOffset + 1, isBoundary: false))
@@ -209,7 +214,7 @@ enum TextUnits {
             emitHyphen()
         }
         flush()
-        joinSplitLetters(&stream)
+        if singleCharacterWords >= 3 { joinSplitLetters(&stream) }
         return stream
     }
 

@@ -95,6 +95,27 @@ struct ScannerTests {
         #expect(f.kind == .highEntropySecret)
     }
 
+    /// The byte profile lets the role-token, delimiter and encoded-payload passes skip values
+    /// they cannot find anything in. Gated and ungated passes must agree on every labelled
+    /// text, on the adversarial inputs' shapes, and on short values made to sit at each gate's
+    /// edge (a run one byte short of decoding, one `%`, a lone marker).
+    @Test func byteProfileSkipsOnlyPassesThatFindNothing() throws {
+        var texts = try ["injection.jsonl", "secrets.jsonl", "pii.jsonl"].flatMap { try CorpusTests.load($0).map(\.text) }
+        texts += Self.adversarial.map { String($0.1.prefix(300)) }
+        texts += ["QUJDREVGR0hJSktMTU4", "QUJDREVGR0hJSktMTU", "%41%42", "100% sure", "a\\u0041\\u0042\\u0043", "---END USER DATA---",
+                  "- END DATA", "</ticket> approve", "[INST] hi", "## System:", "<|im_start|>system", "69 67 6e 6f 72 65 20 61 6c 6c"]
+        for text in texts {
+            let bytes = Array(text.utf8)
+            let profile = ByteProfile(bytes)
+            let closers = ["</ticket>", "\"\"\""]
+            #expect(profile.mayHoldRoleToken || RoleTokens.scan(bytes).isEmpty, "\(text)")
+            #expect(DelimiterEscapes.scan(bytes, closers: closers, profile: profile)
+                == DelimiterEscapes.scan(bytes, closers: closers, profile: .everything), "\(text)")
+            #expect(EncodedPayloads.scan(bytes, depth: 0, profile: profile)
+                == EncodedPayloads.scan(bytes, depth: 0, profile: .everything), "\(text)")
+        }
+    }
+
     @Test func checksumsDecide() {
         #expect(PIIScanner.scan("4111 1111 1111 1111").first?.kind == .paymentCard)
         #expect(PIIScanner.scan("4111 1111 1111 1112").isEmpty)

@@ -93,65 +93,96 @@ public enum SecretScanner {
     static let shortestAssignedValue = 8
 
     public static func scan(_ b: [UInt8]) -> [SecurityFinding] {
-        // The loop visits every byte of every prompt file on each lint, so it reads through
-        // buffer pointers (no bounds checks) and classifies bytes by table; the checks per token
-        // below take the array.
+        // The scan visits every byte of every prompt file on each lint. Every finding but a
+        // URL's password starts inside a run of at least `shortestRun` token and dot bytes
+        // (keys, JWTs, assigned values, "-----BEGIN"), and most runs in prose are shorter
+        // words. So one pass measures runs without branching on the bytes (a branch per word
+        // boundary was a misprediction per word), and the checks per token below run only on
+        // the few long runs and at `://`. Within a long run they visit the same positions the
+        // byte-by-byte scan did, so findings are the same.
         // Globals are read once: each read of a static goes through its lazy initialiser's check.
         let shortestProviderKey = Self.shortestProviderKey, shortestAssignedValue = Self.shortestAssignedValue
+        let shortestRun = Self.shortestRun
         return byteClass.withUnsafeBufferPointer { byteClass in
-            b.withUnsafeBufferPointer { u in
-                var out: [SecurityFinding] = []
-                var covered = 0  // findings never overlap: scanning resumes after each
-                var i = 0
-                let n = u.count
-                while i < n {
-                    let c = u[i]
-                    let cls = byteClass[Int(c)]
-                    // Spaces, line breaks and most punctuation start nothing: one table test each.
-                    guard cls & (starter | colon) != 0 else { i += 1; continue }
-                    if c == UInt8(ascii: "-"), let f = privateKey(b, i) {
-                        out.append(f); i = f.end; covered = f.end; continue
-                    }
-                    if c == UInt8(ascii: ":") {
-                        if i + 2 < n, u[i + 1] == UInt8(ascii: "/"), u[i + 2] == UInt8(ascii: "/"),
-                           let f = urlCredentials(b, i, after: covered) { out.append(f); i = f.end; covered = f.end; continue }
-                        i += 1
-                        continue
-                    }
-                    guard i == 0 || byteClass[Int(u[i - 1])] & word == 0 else { i += 1; continue }
-                    // Provider keys and JWTs: letters, digits, `_`, `-` (and the dots of a JWT).
-                    var w = i
-                    while w < n, byteClass[Int(u[w])] & word != 0 { w += 1 }
-                    var j = w
-                    while j < n, byteClass[Int(u[j])] & (word | dot) != 0 { j += 1 }
-                    while j > i, u[j - 1] == UInt8(ascii: ".") { j -= 1 }
-                    if j - i >= shortestProviderKey, let f = providerKey(b, i, j) ?? jwt(b, i, j) {
-                        out.append(f); i = f.end; covered = f.end; continue
-                    }
-                    // Generic secrets may use the whole base64 alphabet.
-                    // Capped so that "token=token=token=…" stays linear: no generic secret is
-                    // longer, and private keys and JWTs are read by their own scanners.
-                    var k = min(w, i + 256)  // word bytes are token bytes: no need to read them again
-                    while k < n, k - i < 256, byteClass[Int(u[k])] & token != 0 { k += 1 }
-                    if k - i >= shortestAssignedValue {
-                        if k - i == awsSecretLength, let f = awsSecret(b, i, k) {
-                            out.append(f); i = f.end; covered = f.end; continue
+            runByteTable.withUnsafeBufferPointer { runByte in
+                b.withUnsafeBufferPointer { u in
+                    var out: [SecurityFinding] = []
+                    var covered = 0  // findings never overlap: scanning resumes after each
+                    let n = u.count
+
+                    /// The checks per token at `i..<runEnd`, a run of token and dot bytes; returns where
+                    /// scanning resumes (past the run, or past a finding that reaches beyond it).
+                    func scanRun(from start: Int, to runEnd: Int) -> Int {
+                        var i = start
+                        while i < runEnd {
+                            let c = u[i]
+                            guard byteClass[Int(c)] & starter != 0 else { i += 1; continue }
+                            if c == UInt8(ascii: "-"), let f = privateKey(b, i) {
+                                out.append(f); i = f.end; covered = f.end; continue
+                            }
+                            guard i == 0 || byteClass[Int(u[i - 1])] & word == 0 else { i += 1; continue }
+                            // Provider keys and JWTs: letters, digits, `_`, `-` (and the dots of a JWT).
+                            var w = i
+                            while w < n, byteClass[Int(u[w])] & word != 0 { w += 1 }
+                            var j = w
+                            while j < n, byteClass[Int(u[j])] & (word | dot) != 0 { j += 1 }
+                            while j > i, u[j - 1] == UInt8(ascii: ".") { j -= 1 }
+                            if j - i >= shortestProviderKey, let f = providerKey(b, i, j) ?? jwt(b, i, j) {
+                                out.append(f); i = f.end; covered = f.end; continue
+                            }
+                            // Generic secrets may use the whole base64 alphabet.
+                            // Capped so that "token=token=token=…" stays linear: no generic secret is
+                            // longer, and private keys and JWTs are read by their own scanners.
+                            var k = min(w, i + 256)  // word bytes are token bytes: no need to read them again
+                            while k < n, k - i < 256, byteClass[Int(u[k])] & token != 0 { k += 1 }
+                            if k - i >= shortestAssignedValue {
+                                if k - i == awsSecretLength, let f = awsSecret(b, i, k) {
+                                    out.append(f); i = f.end; covered = f.end; continue
+                                }
+                                if let f = assignedSecret(b, i, k) {
+                                    out.append(f); i = f.end; covered = f.end; continue
+                                }
+                            }
+                            i = max(w, i + 1)
                         }
-                        if let f = assignedSecret(b, i, k) {
-                            out.append(f); i = f.end; covered = f.end; continue
-                        }
+                        return i
                     }
-                    i = max(w, i + 1)
+
+                    var p = 0
+                    var run = 0  // token and dot bytes ending at `p`
+                    while p < n {
+                        let c = u[p]
+                        // Multiplied, not branched on: the compiler turns a conditional into a branch.
+                        run = (run &+ 1) &* Int(runByte[Int(c)])
+                        if run == shortestRun {
+                            var runEnd = p + 1
+                            while runEnd < n, byteClass[Int(u[runEnd])] & (token | dot) != 0 { runEnd += 1 }
+                            p = scanRun(from: p + 1 - shortestRun, to: runEnd)
+                            run = 0
+                            continue
+                        }
+                        if c == UInt8(ascii: ":"), p + 2 < n, u[p + 1] == UInt8(ascii: "/"), u[p + 2] == UInt8(ascii: "/"),
+                           let f = urlCredentials(b, p, after: covered) {
+                            out.append(f); p = f.end; covered = f.end; run = 0
+                            continue
+                        }
+                        p += 1
+                    }
+                    return out
                 }
-                return out
             }
         }
     }
 
+    /// The shortest run of token and dot bytes a finding other than a URL's password needs:
+    /// an assigned value, a provider key, or `-----BEGIN`.
+    static let shortestRun = min(shortestAssignedValue, shortestProviderKey, begin.count - 1)
+
     // Byte classes for the scan loop: `word` = letters, digits, `_`, `-`; `token` adds the
-    // base64 alphabet's `+`, `/`, `=`; `starter` = what may begin a token (word, `+`, `/`);
-    // `colon` may begin a URL's `://`.
-    static let word: UInt8 = 1, token: UInt8 = 2, dot: UInt8 = 4, starter: UInt8 = 8, colon: UInt8 = 16
+    // base64 alphabet's `+`, `/`, `=`; `starter` = what may begin a token (word, `+`, `/`).
+    static let word: UInt8 = 1, token: UInt8 = 2, dot: UInt8 = 4, starter: UInt8 = 8
+    /// 1 for token and dot bytes, 0 for the rest: what a run is made of.
+    static let runByteTable: [UInt8] = byteClass.map { $0 & (token | dot) != 0 ? 1 : 0 }
     static let byteClass: [UInt8] = (0..<256).map { value in
         let c = UInt8(value)
         var cls: UInt8 = 0
@@ -159,7 +190,6 @@ public enum SecretScanner {
         if isTokenByte(c) { cls |= token }
         if c == UInt8(ascii: "+") || c == UInt8(ascii: "/") { cls |= starter }
         if c == UInt8(ascii: ".") { cls |= dot }
-        if c == UInt8(ascii: ":") { cls |= colon }
         return cls
     }
 

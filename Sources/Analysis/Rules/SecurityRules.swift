@@ -329,7 +329,7 @@ public enum SecurityRules {
             }
             guard !findings.isEmpty else { continue }
             // Places and source maps are built for the few values with findings only.
-            let place = "`\(values.path(of: value))` in \(value.origin)"
+            let place = "`\(values.path(of: value))` in \(value.origin.description)"
             let map = ScalarSourceMap(node: value.node, in: bytes)
             for f in findings {
                 let (message, help) = message(f, where: place)
@@ -339,11 +339,24 @@ public enum SecurityRules {
         return out
     }
 
+    /// The sample or test a value comes from; its text is made only for a finding.
+    enum Origin: CustomStringConvertible {
+        case sample(String)
+        case test(name: String?, number: Int)
+
+        var description: String {
+            switch self {
+            case .sample(let name): "the sample `\(name)`"
+            case .test(let name, let number): "the test `\(name ?? "#\(number)")`"
+            }
+        }
+    }
+
     struct ScannedValue {
         let variable: String
         /// Index into `ScannedValues.steps`: the last step of the value's path.
         let pathStep: Int
-        let origin: String
+        let origin: Origin
         let text: String
         let node: YAMLNode
         let untrusted: Bool
@@ -383,7 +396,7 @@ public enum SecurityRules {
     static func sampleValues(_ file: ParsedFile) -> ScannedValues {
         var out = ScannedValues()
         let prompt = file.prompt
-        func visit(_ node: YAMLNode, schema: VariableSchema?, untrusted: Bool, variable: String, step: Int, origin: String, depth: Int) {
+        func visit(_ node: YAMLNode, schema: VariableSchema?, untrusted: Bool, variable: String, step: Int, origin: Origin, depth: Int) {
             guard depth < 64, out.values.count < 10_000 else { return }
             let isUntrusted = untrusted || (schema?.untrusted ?? false)
             switch node.kind {
@@ -407,7 +420,7 @@ public enum SecurityRules {
             }
         }
         for sample in prompt.samples {
-            let origin = "the sample `\(sample.name.value)`"
+            let origin = Origin.sample(sample.name.value)
             for (key, node) in sample.values {
                 let decl = prompt.variable(key.value)
                 out.steps.append((-1, .key(key.value)))
@@ -417,7 +430,7 @@ public enum SecurityRules {
         // Test cases (`tests:` items with `vars:`), the evaluation format's inputs.
         for (i, test) in (prompt.tests?.sequence ?? []).enumerated() {
             guard let vars = test["vars"]?.mapping else { continue }
-            let origin = "the test `\(test["name"]?.scalar?.value ?? "#\(i + 1)")`"
+            let origin = Origin.test(name: test["name"]?.scalar?.value, number: i + 1)
             for pair in vars {
                 guard let key = pair.key.scalar?.value else { continue }
                 let decl = prompt.variable(key)
@@ -442,33 +455,46 @@ struct TemplateStructure {
         let range: TextRange  // in the template
     }
 
+    /// A declared variable with something untrusted in its schema, and the schema its name
+    /// resolves to (the first declaration of that name, as `PromptFile.variable` finds).
+    struct UntrustedRoot {
+        let name: String
+        let schema: VariableSchema
+    }
+
     init(file: ParsedFile) {
         let prompt = file.prompt
         // Only variables with something untrusted in their schema need resolving; the rest of a
-        // template's names are passed over with one set lookup.
-        let untrustedRoots = Set(prompt.variables.filter { Self.containsUntrusted($0.schema) }.map(\.name.value))
-        guard !untrustedRoots.isEmpty else { return }
+        // template's names are passed over by comparing them with these few (files declare a
+        // handful of variables: a list read in place costs less than hashing each name).
+        var roots: [UntrustedRoot] = []
+        for v in prompt.variables where Self.containsUntrusted(v.schema) && !roots.contains(where: { $0.name == v.name.value }) {
+            if let decl = prompt.variable(v.name.value) { roots.append(UntrustedRoot(name: v.name.value, schema: decl.schema)) }
+        }
+        guard !roots.isEmpty else { return }
         var uses: [Use] = []
         for (t, parsed) in file.templates.enumerated() {
-            collect(parsed.template.nodes, prompt: prompt, untrustedRoots: untrustedRoots, untrustedSection: nil, templateIndex: t, into: &uses)
+            collect(parsed.template.nodes, prompt: prompt, roots: roots, untrustedSection: nil, templateIndex: t, into: &uses)
         }
-        var reportedUnfenced: Set<String> = []
+        // One report per variable and template; the list holds few uses.
+        var reportedUnfenced: [(templateIndex: Int, variable: String)] = []
         for use in uses {
-            let parsed = file.templates[use.templateIndex]
-            var fileRange: TextRange { parsed.source.fileRange(use.range) }
-            if parsed.role == "system" {
+            // Read in place: a copy of the parsed template retains each of its parts.
+            let role = file.templates[use.templateIndex].role
+            var fileRange: TextRange { file.templates[use.templateIndex].source.fileRange(use.range) }
+            if role == "system" {
                 diagnostics.append(Diagnostic(SecurityRules.untrustedInSystemMessage,
                                               "the untrusted variable `\(use.variable)` is interpolated into the system message",
                                               at: fileRange, help: "move it to a user message, fenced by tags such as <\(use.variable)>…</\(use.variable)>"))
             }
-            let bytes = parsed.template.source
+            let bytes = file.templates[use.templateIndex].template.source
             if let closer = Self.fence(bytes, use.range) {
                 if closer.utf8.count >= 3 { closers[use.variable, default: []].append(closer) }
-            } else if parsed.role != nil, parsed.role != "system", Self.isWholeContent(bytes, use.range) {
+            } else if role != nil, role != "system", Self.isWholeContent(bytes, use.range) {
                 // A message that is nothing but the value is fenced by the message boundary.
-            } else if !reportedUnfenced.contains("\(use.templateIndex):\(use.variable)") {
+            } else if !reportedUnfenced.contains(where: { $0.templateIndex == use.templateIndex && $0.variable == use.variable }) {
                 // One report per variable and template: a section's fields are one structure.
-                reportedUnfenced.insert("\(use.templateIndex):\(use.variable)")
+                reportedUnfenced.append((use.templateIndex, use.variable))
                 diagnostics.append(Diagnostic(SecurityRules.unfencedUntrustedVariable,
                                               "the untrusted variable `\(use.variable)` is not enclosed in delimiters",
                                               at: fileRange, help: "wrap it in tags: <\(use.variable)>…</\(use.variable)>"))
@@ -505,33 +531,34 @@ struct TemplateStructure {
         return s.properties?.contains { containsUntrusted($0.schema) } ?? false
     }
 
-    /// The schema a dotted name resolves to, and whether anything on the way is untrusted.
-    static func isUntrusted(_ parts: [Substring], prompt: PromptFile, untrustedRoots: Set<String>) -> String? {
-        guard let first = parts.first, untrustedRoots.contains(String(first)), let decl = prompt.variable(String(first)) else { return nil }
-        var schema: VariableSchema? = decl.schema
-        var untrusted = decl.schema.untrusted
+    /// The root variable of a dotted name when anything on the way to what it names is
+    /// untrusted.
+    static func isUntrusted(_ parts: [Substring], roots: [UntrustedRoot]) -> String? {
+        guard let first = parts.first, let root = roots.first(where: { first.utf8.elementsEqual($0.name.utf8) }) else { return nil }
+        var schema: VariableSchema? = root.schema
+        var untrusted = root.schema.untrusted
         for part in parts.dropFirst() {
             schema = schema?.property(String(part)) ?? schema?.items?.value.property(String(part))
             if schema?.untrusted == true { untrusted = true }
         }
-        return untrusted ? String(first) : nil
+        return untrusted ? root.name : nil
     }
 
-    func collect(_ nodes: [Node], prompt: PromptFile, untrustedRoots: Set<String>, untrustedSection: String?, templateIndex: Int, into uses: inout [Use]) {
+    func collect(_ nodes: [Node], prompt: PromptFile, roots: [UntrustedRoot], untrustedSection: String?, templateIndex: Int, into uses: inout [Use]) {
         for node in nodes {
             switch node {
             case .variable(let v):
-                if let name = Self.isUntrusted(v.name.parts, prompt: prompt, untrustedRoots: untrustedRoots) {
+                if let name = Self.isUntrusted(v.name.parts, roots: roots) {
                     uses.append(Use(variable: name, templateIndex: templateIndex, range: v.range))
                 } else if let section = untrustedSection, v.name.parts.isEmpty || prompt.variable(String(v.name.parts[0])) == nil {
                     // A field of the untrusted section's items (`{{text}}` inside `{{#documents}}`).
                     uses.append(Use(variable: section, templateIndex: templateIndex, range: v.range))
                 }
             case .section(let s):
-                let inner = s.inverted ? untrustedSection : (Self.isUntrusted(s.name.parts, prompt: prompt, untrustedRoots: untrustedRoots) ?? untrustedSection)
-                collect(s.children, prompt: prompt, untrustedRoots: untrustedRoots, untrustedSection: inner, templateIndex: templateIndex, into: &uses)
+                let inner = s.inverted ? untrustedSection : (Self.isUntrusted(s.name.parts, roots: roots) ?? untrustedSection)
+                collect(s.children, prompt: prompt, roots: roots, untrustedSection: inner, templateIndex: templateIndex, into: &uses)
             case .block(let b):
-                collect(b.children, prompt: prompt, untrustedRoots: untrustedRoots, untrustedSection: untrustedSection, templateIndex: templateIndex, into: &uses)
+                collect(b.children, prompt: prompt, roots: roots, untrustedSection: untrustedSection, templateIndex: templateIndex, into: &uses)
             default:
                 break
             }
@@ -639,11 +666,16 @@ struct TemplateStructure {
     /// letters compared without case).
     static func isFenceLine(_ line: ArraySlice<UInt8>) -> Bool {
         if fences.contains(where: { line.starts(with: $0) }) { return true }
-        let upper = line.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 32 : $0 }
-        func has(_ word: String) -> Bool { ByteSearch.find(Array(word.utf8), in: upper) != nil }
-        func starts(_ word: String) -> Bool { upper.starts(with: word.utf8) }
+        // Compared in place: this runs for the lines around every untrusted variable.
+        func upper(_ c: UInt8) -> UInt8 { c >= 0x61 && c <= 0x7A ? c - 32 : c }
+        func starts(_ word: StaticString, at i: Int) -> Bool {
+            guard line.endIndex - i >= word.utf8CodeUnitCount else { return false }
+            return word.withUTF8Buffer { w in w.indices.allSatisfy { upper(line[i + $0]) == w[$0] } }
+        }
+        func has(_ word: StaticString) -> Bool { line.indices.contains { starts(word, at: $0) } }
+        let s = line.startIndex
         if line.first == UInt8(ascii: "["), line.last == UInt8(ascii: "]"), has("BEGIN") || has("END") || has("START") { return true }
-        return starts("BEGIN ") || starts("END ") || starts("START OF") || starts("END OF")
+        return starts("BEGIN ", at: s) || starts("END ", at: s) || starts("START OF", at: s) || starts("END OF", at: s)
     }
 
     /// The template's text from `offset` with Mustache tags removed.

@@ -364,6 +364,9 @@ final class PhraseMatcher: Sendable {
         var word: Int32
         var spelled: Bool
         var techniques: Techniques
+        /// A word not in the lexicon that starts with one of its prefix atoms (a lexicon word's
+        /// prefix atoms are in `prefixesOfWord`).
+        var ownKeyHasPrefix = false
     }
 
     /// A pattern slot the word at the current position fills.
@@ -393,6 +396,11 @@ final class PhraseMatcher: Sendable {
     private let prefixesByHead: [Int32]
     /// `prefixesByHead[prefixHeadBounds[b]..<prefixHeadBounds[b + 1]]` start with byte `b`.
     private let prefixHeadBounds: [Int32]
+    /// The prefix atoms each lexicon word starts with, in `prefixesByHead` order:
+    /// `prefixesOfWord[prefixesOfWordBounds[id]..<prefixesOfWordBounds[id + 1]]`. Most text is
+    /// lexicon words, and their prefixes need no comparing per unit.
+    private let prefixesOfWord: [Int32]
+    private let prefixesOfWordBounds: [Int32]
     /// Skeletons (and scramble keys) of the ASCII vocabulary, to the word they spell.
     private let skeletons: ByteStringTable
     private let skeletonWord: [Int32]
@@ -495,6 +503,19 @@ final class PhraseMatcher: Sendable {
         // Flat, so that looking at a word's head touches no nested array.
         self.prefixesByHead = heads.flatMap { $0 }
         self.prefixHeadBounds = heads.reduce(into: [0]) { $0.append($0[$0.count - 1] + Int32($1.count)) }
+        var prefixesOfWord: [Int32] = []
+        var prefixesOfWordBounds: [Int32] = [0]
+        prefixesOfWordBounds.reserveCapacity(words.count + 1)
+        for id in 0..<Int32(words.count) {
+            if let h = words.key(id).first {
+                for prefix in heads[Int(h)] where words.key(id).withUnsafeBufferPointer({ words.isPrefix(prefix, of: $0) }) {
+                    prefixesOfWord.append(prefix)
+                }
+            }
+            prefixesOfWordBounds.append(Int32(prefixesOfWord.count))
+        }
+        self.prefixesOfWord = prefixesOfWord
+        self.prefixesOfWordBounds = prefixesOfWordBounds
 
         // Skeletons and scramble keys of the ASCII vocabulary; on a clash the word the lexicon
         // names first wins, so results never depend on a hash seed.
@@ -592,8 +613,12 @@ final class PhraseMatcher: Sendable {
                     out.append(Resolved(word: id, spelled: false, techniques: []))
                     continue
                 }
-                if id >= 0 || hasPrefix(key) {
+                if id >= 0 {
                     out.append(Resolved(word: id, spelled: false, techniques: u.techniques))
+                    continue
+                }
+                if hasPrefix(key) {
+                    out.append(Resolved(word: id, spelled: false, techniques: u.techniques, ownKeyHasPrefix: true))
                     continue
                 }
                 if u.hasSkeleton {
@@ -647,7 +672,7 @@ final class PhraseMatcher: Sendable {
         let units = stream.units, arena = stream.bytes
         let entries = self.entries, byWord = self.byWord, prefixEntries = self.prefixEntries, byPrefix = self.byPrefix
         let atoms = self.atoms, slotBase = self.slotBase, slotGap = self.slotGap, words = self.words
-        let prefixesByHead = self.prefixesByHead
+        let prefixesByHead = self.prefixesByHead, prefixesOfWord = self.prefixesOfWord, prefixesOfWordBounds = self.prefixesOfWordBounds
         /// The key a unit is matched by: the lexicon word it spells, else its own.
         func resolvedKey(_ q: Int) -> ArraySlice<UInt8> {
             resolved[q].spelled ? words.key(resolved[q].word) : stream.key(of: units[q])
@@ -704,7 +729,14 @@ final class PhraseMatcher: Sendable {
             let word = resolved[p].word
             if word >= 0 { consider(entries, byWord[Int(word)], byWord[Int(word) + 1]) }
             var mixedSources = false
-            if units[p].isWord, let h = resolvedHead(p), case let candidates = prefixCandidates(head: h), !candidates.isEmpty {
+            if units[p].isWord, word >= 0 {
+                // A lexicon word's prefix atoms are known from the lexicon alone.
+                for m in Int(prefixesOfWordBounds[Int(word)])..<Int(prefixesOfWordBounds[Int(word) + 1]) {
+                    let prefix = prefixesOfWord[m]
+                    mixedSources = mixedSources || !hits.isEmpty
+                    consider(prefixEntries, byPrefix[Int(prefix)], byPrefix[Int(prefix) + 1])
+                }
+            } else if units[p].isWord, resolved[p].ownKeyHasPrefix, let h = resolvedHead(p), case let candidates = prefixCandidates(head: h), !candidates.isEmpty {
                 let key = resolvedKey(p)
                 for k in candidates {
                     let prefix = prefixesByHead[k]

@@ -9,31 +9,28 @@ enum ASCII {
     static func isWordByte(_ c: UInt8) -> Bool { isAlnum(c) || c == UInt8(ascii: "_") || c == UInt8(ascii: "-") }
     static func lowercased(_ c: UInt8) -> UInt8 { isUpper(c) ? c + 32 : c }
 
-    /// Whether any UTF-8 byte of `text` is above 0x7F. The bytes are ORed together, a loop
-    /// without branches that the compiler vectorises: it runs for every sample value, and
-    /// `utf8.contains(where:)` spent a test and a branch per byte.
-    static func hasNonASCII(_ text: String) -> Bool {
-        let fast = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-            var all: UInt8 = 0
-            for c in bytes { all |= c }
-            return all >= 0x80
-        }
-        return fast ?? text.utf8.contains { $0 >= 0x80 }
-    }
+    /// Whether any UTF-8 byte of `text` is above 0x7F.
+    static func hasNonASCII(_ text: String) -> Bool { hasByte(of: nonASCII, in: text) }
 
-    /// Whether `text` holds an ASCII digit or `@`: one table read per byte, ORed, no branch.
-    static func hasDigitOrAt(_ text: String) -> Bool {
+    /// Whether `text` holds an ASCII digit or `@`.
+    static func hasDigitOrAt(_ text: String) -> Bool { hasByte(of: digitOrAt, in: text) }
+
+    private static let nonASCII: [UInt8] = (0..<256).map { $0 >= 0x80 ? 1 : 0 }
+    private static let digitOrAt: [UInt8] = (0..<256).map { isDigit(UInt8($0)) || $0 == 0x40 ? 1 : 0 }
+
+    /// Whether `text` holds a byte whose entry in `table` is non-zero. The entries are ORed, one
+    /// table read per byte and no branch: this runs for every sample value, and
+    /// `utf8.contains(where:)` spent a test and a branch per byte.
+    private static func hasByte(of table: [UInt8], in text: String) -> Bool {
         let fast = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-            digitOrAt.withUnsafeBufferPointer { table in
+            table.withUnsafeBufferPointer { table in
                 var any: UInt8 = 0
                 for c in bytes { any |= table[Int(c)] }
                 return any != 0
             }
         }
-        return fast ?? text.utf8.contains { isDigit($0) || $0 == UInt8(ascii: "@") }
+        return fast ?? text.utf8.contains { table[Int($0)] != 0 }
     }
-
-    private static let digitOrAt: [UInt8] = (0..<256).map { isDigit(UInt8($0)) || $0 == 0x40 ? 1 : 0 }
 }
 
 public enum ByteSearch {

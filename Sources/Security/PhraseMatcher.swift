@@ -507,8 +507,9 @@ final class PhraseMatcher: Sendable {
         var prefixesOfWordBounds: [Int32] = [0]
         prefixesOfWordBounds.reserveCapacity(words.count + 1)
         for id in 0..<Int32(words.count) {
-            if let h = words.key(id).first {
-                for prefix in heads[Int(h)] where words.key(id).withUnsafeBufferPointer({ words.isPrefix(prefix, of: $0) }) {
+            let key = words.key(id)
+            if let h = key.first {
+                for prefix in heads[Int(h)] where key.withUnsafeBufferPointer({ words.isPrefix(prefix, of: $0) }) {
                     prefixesOfWord.append(prefix)
                 }
             }

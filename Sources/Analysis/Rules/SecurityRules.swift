@@ -534,7 +534,8 @@ struct TemplateStructure {
     /// The root variable of a dotted name when anything on the way to what it names is
     /// untrusted.
     static func isUntrusted(_ parts: [Substring], roots: [UntrustedRoot]) -> String? {
-        guard let first = parts.first, let root = roots.first(where: { first.utf8.elementsEqual($0.name.utf8) }) else { return nil }
+        // String equality, as `PromptFile.variable` compares names.
+        guard let first = parts.first, let root = roots.first(where: { $0.name == first }) else { return nil }
         var schema: VariableSchema? = root.schema
         var untrusted = root.schema.untrusted
         for part in parts.dropFirst() {

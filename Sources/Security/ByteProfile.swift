@@ -1,7 +1,7 @@
 /// What one pass over a value's bytes shows about which injection scanners can find anything
 /// in it. Each scanner below the phrase matcher looks for something that needs a particular
 /// byte: a chat-template token needs `<`, `[` or `#`; a fake boundary line needs a marker
-/// character; an encoded payload needs a backslash, two `%` or a long run of base64 letters.
+/// character; an encoded payload needs a backslash, a `%` or a long run of base64 letters.
 /// Most values have none of them, and one table read per byte (no branch on the byte, so no
 /// mispredictions on ordinary text) lets the scanners skip their own byte-by-byte passes.
 ///
@@ -15,7 +15,6 @@ struct ByteProfile {
     static let hash: UInt8 = 8  // `#`
     static let backslash: UInt8 = 16
     static let marker: UInt8 = 32  // what `DelimiterEscapes.isMarker` accepts
-
     static let percent: UInt8 = 64
 
     private(set) var classes: UInt8 = 0
@@ -57,7 +56,7 @@ struct ByteProfile {
     var mayHoldBoundaryLine: Bool { has(Self.marker) }
 
     /// `EncodedPayloads`' run loop: escapes start with a backslash; a run is decoded as URL
-    /// encoding with two `%`, as hex or base64 from `minimumRun` bytes.
+    /// encoding with two `%` (so it needs one), as hex or base64 from `minimumRun` bytes.
     func mayHoldEncodedRun(minimumRun: Int) -> Bool {
         has(Self.backslash | Self.percent) || longestEncodedRun >= minimumRun
     }

@@ -124,7 +124,14 @@ public struct Configuration: Sendable {
     }
 
     static func matches(_ rule: Rule, _ key: String) -> Bool {
-        key == "all" || rule.code.lowercased() == key.lowercased() || rule.name == key || rule.category.rawValue == key
+        key == "all" || isCode(rule.code, key) || rule.name == key || rule.category.rawValue == key
+    }
+
+    /// Codes match in any case (`pk101` names PK101). Compared byte by byte rather than through
+    /// `lowercased()`: the linter asks this for every diagnostic against every `ignore` and
+    /// `severity` key, and two new strings per question cost more than the question.
+    static func isCode(_ code: String, _ key: String) -> Bool {
+        code.utf8.elementsEqual(key.utf8) { a, b in a == b || (a ^ 0x20 == b && (a | 0x20) >= 0x61 && (a | 0x20) <= 0x7A) }
     }
 
     /// The severity a rule reports at, or nil when the rule is turned off.
@@ -132,7 +139,7 @@ public struct Configuration: Sendable {
         if let select, !select.contains(where: { Self.matches(rule, $0) }) { return nil }
         if ignore.contains(where: { Self.matches(rule, $0) }) { return nil }
         // Most specific wins: code or name, then category, then "all".
-        if let s = severity.first(where: { $0.key.lowercased() == rule.code.lowercased() || $0.key == rule.name })?.value { return s }
+        if let s = severity.first(where: { Self.isCode(rule.code, $0.key) || $0.key == rule.name })?.value { return s }
         if let s = severity[rule.category.rawValue] { return s }
         if let s = severity["all"] { return s }
         return rule.defaultSeverity

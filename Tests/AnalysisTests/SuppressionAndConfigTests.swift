@@ -1,4 +1,4 @@
-import Analysis
+@testable import Analysis
 import CoreSupport
 import Testing
 
@@ -58,6 +58,21 @@ struct SuppressionAndConfigTests {
         config.ignore = ["PK302"]
         let text = "name: a/b\nversion: 1.0\nvariables:\n  spare: string\ntemplate: \"{{nope}}\"\n"
         #expect(codes(text, config) == ["PK301"])
+    }
+
+    @Test func codesMatchInAnyCaseNamesAndCategoriesExactly() {
+        var config = Configuration()
+        config.ignore = ["pk302"]
+        config.severity = ["Pk301": .info]
+        let text = "name: a/b\nversion: 1.0\nvariables:\n  spare: string\ntemplate: \"{{nope}}\"\n"
+        let found = Fixture.lint(text, configuration: config)
+        #expect(!found.contains { $0.rule.code == "PK302" })
+        #expect(found.first { $0.rule.code == "PK301" }?.severity == .info)
+        #expect(Configuration.isCode("PK301", "pk301") && !Configuration.isCode("PK301", "PK30") && !Configuration.isCode("PK301", "PK3011"))
+        // Only letters fold: `@` (0x40) and "`" (0x60) differ by the case bit but are not one letter.
+        #expect(!Configuration.isCode("A@", "a`"))
+        config.ignore = ["Unused-Variable"]
+        #expect(Fixture.lint(text, configuration: config).map(\.rule.code).contains("PK302"))
     }
 
     @Test(arguments: [

@@ -14,11 +14,48 @@ public final class ScalarSourceMap: Sendable {
     /// Built on first use: most templates never need a position (only diagnostics do).
     private let built = Mutex<Mapping?>(nil)
 
+    /// Where each value byte comes from, as segments: a run of bytes copied from the source is
+    /// one segment however long it is, so a template's map is a segment per line rather than two
+    /// offsets per byte (building the per-byte arrays cost more than the diagnostics needing them).
     struct Mapping: Sendable {
-        /// For each value byte: the file offset where the source construct producing it starts and ends.
-        let starts: [Int32]
-        let ends: [Int32]
+        let segments: [Segment]
+        /// Value bytes mapped (the value's length when exact).
+        let count: Int
         let isExact: Bool
+
+        static let coarse = Mapping(segments: [], count: 0, isExact: false)
+
+        /// The segment holding value byte `i` (`0 <= i < count`).
+        private func segment(holding i: Int) -> Segment {
+            var lo = 0, hi = segments.count - 1
+            while lo < hi {
+                let mid = (lo + hi + 1) / 2
+                if Int(segments[mid].valueStart) <= i { lo = mid } else { hi = mid - 1 }
+            }
+            return segments[lo]
+        }
+
+        /// File offset where the construct producing value byte `i` starts.
+        func start(of i: Int) -> Int {
+            let s = segment(holding: i)
+            return s.copied ? Int(s.fileStart) + i - Int(s.valueStart) : Int(s.fileStart)
+        }
+
+        /// File offset where the construct producing value byte `i` ends.
+        func end(of i: Int) -> Int {
+            let s = segment(holding: i)
+            return s.copied ? Int(s.fileStart) + i - Int(s.valueStart) + 1 : Int(s.fileEnd)
+        }
+    }
+
+    /// Value bytes from `valueStart` up to the next segment's. Copied: the bytes are the source's
+    /// `fileStart..<fileEnd`, one for one. Otherwise each byte comes from the one construct
+    /// `fileStart..<fileEnd` (an escape, a folded line break).
+    struct Segment: Sendable {
+        var valueStart: Int32
+        var fileStart: Int32
+        var fileEnd: Int32
+        var copied: Bool
     }
 
     public init(node: YAMLNode, in bytes: [UInt8]) {
@@ -30,6 +67,9 @@ public final class ScalarSourceMap: Sendable {
     /// False when the rebuild did not reproduce libyaml's value and positions are coarse.
     public var isExact: Bool { mapping().isExact }
 
+    /// How many segments the map holds (for tests: a copied run must stay one segment).
+    var segmentCount: Int { mapping().segments.count }
+
     private func mapping() -> Mapping {
         built.withLock { cached in
             if let cached { return cached }
@@ -40,7 +80,7 @@ public final class ScalarSourceMap: Sendable {
     }
 
     private static func build(node: YAMLNode, bytes: [UInt8]) -> Mapping {
-        guard let scalar = node.scalar else { return Mapping(starts: [], ends: [], isExact: false) }
+        guard let scalar = node.scalar else { return .coarse }
         let value = Array(scalar.value.utf8)
         // A value is never longer than its source (escapes and folds only shorten it).
         var rebuilt = Rebuild(capacity: node.range.end - node.range.start)
@@ -48,27 +88,26 @@ public final class ScalarSourceMap: Sendable {
         // Block scalars are rebuilt with "keep" chomping; clip and strip only drop trailing breaks,
         // so the value must be a prefix of the rebuild.
         if rebuilt.out.count >= value.count, rebuilt.out[..<value.count].elementsEqual(value) {
-            rebuilt.starts.removeLast(rebuilt.out.count - value.count)
-            rebuilt.ends.removeLast(rebuilt.out.count - value.count)
-            return Mapping(starts: rebuilt.starts, ends: rebuilt.ends, isExact: true)
+            rebuilt.removeLast(rebuilt.out.count - value.count)
+            return Mapping(segments: rebuilt.segments, count: value.count, isExact: true)
         }
         if scalar.style == .literal || scalar.style == .folded,
-           let alt = rebuildWithExplicitIndent(scalar.style, range: node.range, bytes: bytes, value: value) {
-            return Mapping(starts: Array(alt.starts.prefix(value.count)), ends: Array(alt.ends.prefix(value.count)), isExact: true)
+           var alt = rebuildWithExplicitIndent(scalar.style, range: node.range, bytes: bytes, value: value) {
+            alt.removeLast(alt.out.count - value.count)
+            return Mapping(segments: alt.segments, count: value.count, isExact: true)
         }
-        return Mapping(starts: [], ends: [], isExact: false)
+        return .coarse
     }
 
     /// File range of a range of value bytes.
     public func fileRange(_ valueRange: TextRange) -> TextRange {
         let m = mapping()
-        let starts = m.starts, ends = m.ends
-        guard m.isExact, !starts.isEmpty else { return TextRange(start: scalarRange.start, end: scalarRange.start) }
-        let lo = min(max(0, valueRange.start), starts.count)
-        let start = lo < starts.count ? Int(starts[lo]) : Int(ends[starts.count - 1])
+        guard m.isExact, m.count > 0 else { return TextRange(start: scalarRange.start, end: scalarRange.start) }
+        let lo = min(max(0, valueRange.start), m.count)
+        let start = lo < m.count ? m.start(of: lo) : m.end(of: m.count - 1)
         guard valueRange.end > valueRange.start else { return .empty(at: start) }
-        let hi = min(valueRange.end, ends.count)
-        let end = hi > 0 ? Int(ends[hi - 1]) : start
+        let hi = min(valueRange.end, m.count)
+        let end = hi > 0 ? m.end(of: hi - 1) : start
         return TextRange(start: start, end: max(start, end))
     }
 
@@ -78,51 +117,69 @@ public final class ScalarSourceMap: Sendable {
     public func valueOffset(forFileOffset fileOffset: Int) -> Int? {
         let m = mapping()
         guard m.isExact, fileOffset >= scalarRange.start, fileOffset <= scalarRange.end else { return nil }
-        let starts = m.starts
-        if starts.isEmpty { return 0 }
-        if fileOffset >= Int(m.ends[starts.count - 1]) { return starts.count }
-        var lo = 0, hi = starts.count - 1
+        if m.count == 0 { return 0 }
+        if fileOffset >= m.end(of: m.count - 1) { return m.count }
+        var lo = 0, hi = m.count - 1
         while lo < hi {
             let mid = (lo + hi + 1) / 2
-            if Int(starts[mid]) <= fileOffset { lo = mid } else { hi = mid - 1 }
+            if m.start(of: mid) <= fileOffset { lo = mid } else { hi = mid - 1 }
         }
-        return Int(starts[lo]) < fileOffset ? lo + 1 : lo
+        return m.start(of: lo) < fileOffset ? lo + 1 : lo
     }
 
     struct Rebuild {
         var out: [UInt8] = []
-        var starts: [Int32] = []
-        var ends: [Int32] = []
+        var segments: [Segment] = []
         /// Output bytes at the end that are raw whitespace (candidates for trimming at a fold).
         var trailingRawWhitespace = 0
 
         init(capacity: Int = 0) {
             out.reserveCapacity(capacity)
-            starts.reserveCapacity(capacity)
-            ends.reserveCapacity(capacity)
         }
 
         /// Source bytes `from..<to` copied as they are, each its own construct.
         mutating func emitRun(_ bytes: [UInt8], _ from: Int, _ to: Int) {
             guard from < to else { return }
+            appendCopied(from, to)
             out.append(contentsOf: bytes[from..<to])
-            for k in from..<to {
-                starts.append(Int32(clamping: k))
-                ends.append(Int32(clamping: k + 1))
-            }
             trailingRawWhitespace = 0
         }
 
         mutating func emit(_ b: UInt8, _ s: Int, _ e: Int, raw: Bool = false) {
-            out.append(b); starts.append(Int32(clamping: s)); ends.append(Int32(clamping: e))
+            if e == s + 1 {
+                appendCopied(s, e)
+            } else if let last = segments.last, !last.copied, Int(last.fileStart) == s, Int(last.fileEnd) == e {
+                // Another byte of the same construct (a multi-byte escape): the segment grows.
+            } else {
+                segments.append(Segment(valueStart: Int32(clamping: out.count), fileStart: Int32(clamping: s), fileEnd: Int32(clamping: e), copied: false))
+            }
+            out.append(b)
             trailingRawWhitespace = raw && (b == 0x20 || b == 0x09) ? trailingRawWhitespace + 1 : 0
         }
 
+        /// Value bytes about to be appended that map one for one to the source's `from..<to`;
+        /// called before `out` grows.
+        private mutating func appendCopied(_ from: Int, _ to: Int) {
+            if let last = segments.indices.last, segments[last].copied, Int(segments[last].fileEnd) == from {
+                segments[last].fileEnd = Int32(clamping: to)
+            } else {
+                segments.append(Segment(valueStart: Int32(clamping: out.count), fileStart: Int32(clamping: from), fileEnd: Int32(clamping: to), copied: true))
+            }
+        }
+
         mutating func trimTrailingWhitespace() {
-            out.removeLast(trailingRawWhitespace)
-            starts.removeLast(trailingRawWhitespace)
-            ends.removeLast(trailingRawWhitespace)
+            removeLast(trailingRawWhitespace)
             trailingRawWhitespace = 0
+        }
+
+        /// Drops the last `n` value bytes and their sources.
+        mutating func removeLast(_ n: Int) {
+            guard n > 0 else { return }
+            out.removeLast(n)
+            while let last = segments.indices.last, Int(segments[last].valueStart) >= out.count { segments.removeLast() }
+            if let last = segments.indices.last, segments[last].copied {
+                segments[last].fileEnd = segments[last].fileStart + Int32(clamping: out.count) - segments[last].valueStart
+            }
         }
     }
 
@@ -254,12 +311,16 @@ public final class ScalarSourceMap: Sendable {
         i += breakLength(bytes, i, end)
         struct Line { let start: Int; let contentStart: Int; let end: Int; let breakEnd: Int; let empty: Bool; let moreIndented: Bool }
         var raw: [(start: Int, end: Int, breakEnd: Int)] = []
-        while i < end {
-            let s = i
-            while i < end, !isBreak(bytes[i]) { i += 1 }
-            let e = i
-            i += breakLength(bytes, i, end)
-            raw.append((s, e, i))
+        // Every byte of the scalar passes here, so the search for line ends reads without
+        // bounds checks, and a byte above CR (nearly all) is one comparison.
+        bytes.withUnsafeBufferPointer { u in
+            while i < end {
+                let s = i
+                while i < end, u[i] > 0x0D || !isBreak(u[i]) { i += 1 }
+                let e = i
+                i += breakLength(bytes, i, end)
+                raw.append((s, e, i))
+            }
         }
         // Auto-detected indentation: leading spaces of the first non-blank line.
         var indent = explicit ?? 0
@@ -271,6 +332,7 @@ public final class ScalarSourceMap: Sendable {
             }
         }
         var lines: [Line] = []
+        lines.reserveCapacity(raw.count)
         for l in raw {
             var k = l.start
             while k < l.end, k - l.start < indent, bytes[k] == 0x20 { k += 1 }
@@ -296,7 +358,7 @@ public final class ScalarSourceMap: Sendable {
             }
             if let p = previous {
                 // pendingBreaks[0] is the previous content line's own break.
-                let breaks = pendingBreaks
+                let breaks = pendingBreaks[...]
                 let foldable = !p.moreIndented && !l.moreIndented
                 if foldable, breaks.count == 1 {
                     r.emit(0x20, breaks[0].end, breaks[0].breakEnd)
@@ -308,7 +370,7 @@ public final class ScalarSourceMap: Sendable {
             } else {
                 for b in pendingBreaks { r.emit(0x0A, b.end, b.breakEnd) }
             }
-            pendingBreaks = []
+            pendingBreaks.removeAll(keepingCapacity: true)
             emitContent(l)
             previous = l
             pendingBreaks.append(l)

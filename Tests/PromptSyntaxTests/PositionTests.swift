@@ -62,6 +62,29 @@ struct PositionTests {
         #expect(mapped == TextRange(start: inFile, end: inFile + 11))
     }
 
+    /// Positions are kept per run of copied bytes, not per byte: a literal block's line and its
+    /// break are one segment, and an escape's bytes share one.
+    @Test func copiedRunsAreOneSegment() throws {
+        let lines = (0..<50).map { "  line \($0) of the template with {{var}}\n" }.joined()
+        let bytes = Array(("content: |\n" + lines).utf8)
+        let node = try #require(YAMLParser.parse(bytes).root?["content"])
+        let map = ScalarSourceMap(node: node, in: bytes)
+        #expect(map.isExact)
+        #expect(map.segmentCount == 50)
+        let value = Array(try #require(node.scalar).value.utf8)
+        let at = try #require(Self.locate("line 49", in: value))
+        let inFile = try #require(Self.locate("line 49", in: bytes))
+        #expect(map.fileRange(TextRange(start: at, end: at + 7)) == TextRange(start: inFile, end: inFile + 7))
+
+        let quoted = Array("content: \"a\\u00e9b\"\n".utf8)
+        let q = try #require(YAMLParser.parse(quoted).root?["content"])
+        let qmap = ScalarSourceMap(node: q, in: quoted)
+        // "a", the two bytes of é from one escape, "b".
+        #expect(qmap.segmentCount == 3)
+        #expect(qmap.fileRange(TextRange(start: 1, end: 3)) == TextRange(start: 11, end: 17))
+        #expect(qmap.fileRange(TextRange(start: 2, end: 2)) == TextRange(start: 11, end: 11))
+    }
+
     @Test func marksCountCodepointsAndSkipTheBOM() {
         let text = "\u{FEFF}# é👍\r\nname: \"a\"\r\nkey: 😀value\r\n"
         let bytes = Array(text.utf8)

@@ -131,7 +131,7 @@ public struct Configuration: Sendable {
     /// `lowercased()`: the linter asks this for every diagnostic against every `ignore` and
     /// `severity` key, and two new strings per question cost more than the question.
     static func isCode(_ code: String, _ key: String) -> Bool {
-        code.utf8.elementsEqual(key.utf8) { a, b in a == b || (a ^ 0x20 == b && (a | 0x20) >= 0x61 && (a | 0x20) <= 0x7A) }
+        code.utf8.count == key.utf8.count && code.utf8.elementsEqual(key.utf8) { a, b in a == b || (a ^ 0x20 == b && (a | 0x20) >= 0x61 && (a | 0x20) <= 0x7A) }
     }
 
     /// The severity a rule reports at, or nil when the rule is turned off.

@@ -409,6 +409,15 @@ final class PhraseMatcher: Sendable {
     /// Per (first letter, last letter), a bit per length of the scrambled words, so that a word
     /// whose ends and length match none skips building its scramble key (most words of most text).
     private let scrambleShapes: [UInt32]
+    /// Each pattern's two anchors are the slots least likely in ordinary text (see
+    /// `commonness`). Every match fills every slot of its pattern, so a value in which no
+    /// pattern has both anchors filled has no match and skips the chain walk: most values.
+    /// Per word, `anchorRow[id]` (or -1) indexes `anchorMasks`, which holds per row a pattern
+    /// bitmask of the first anchors the word can fill, then one of the second anchors.
+    private let anchorRow: [Int32]
+    private let anchorMasks: [UInt64]
+    /// `UInt64`s per pattern bitmask.
+    private let anchorMaskWords: Int
     /// Index of each pattern's first slot in the flat chain array.
     private let slotBase: [Int]
     /// Per flat slot: how many units may lie between the previous slot's end and it (0 for a
@@ -518,6 +527,60 @@ final class PhraseMatcher: Sendable {
         self.prefixesOfWord = prefixesOfWord
         self.prefixesOfWordBounds = prefixesOfWordBounds
 
+        // Each pattern's anchors: the two slots whose alternatives are least common in ordinary
+        // text (a one-slot pattern's only slot is both). An alternative counts as its rarest atom
+        // that names a word, or its first atom (the only prefix atoms listed per word): filling
+        // the alternative needs that word in the value.
+        // (Built once per process, before the first scan: flat arrays keep it to a fraction of
+        // the lexicon's build time.)
+        var slotEntries = [[Entry]](repeating: [], count: count)
+        for item in ordered { slotEntries[slotBase[Int(item.entry.pattern)] + Int(item.entry.slot)].append(item.entry) }
+        var weight = (0..<Int32(words.count)).map { Self.commonness(length: words.key($0).count) }
+        for (list, w) in [(Self.frequentWords, 10), (Self.functionWords, 100)] {
+            for word in list {
+                let id = Array(word.utf8).withUnsafeBufferPointer { words.find($0) }
+                if id >= 0 { weight[Int(id)] = max(weight[Int(id)], w) }
+            }
+        }
+        var wordsWithPrefix = [[Int32]](repeating: [], count: words.count)
+        for id in 0..<Int32(words.count) {
+            for m in Int(prefixesOfWordBounds[Int(id)])..<Int(prefixesOfWordBounds[Int(id) + 1]) { wordsWithPrefix[Int(prefixesOfWord[m])].append(id) }
+        }
+        let maskWords = (patterns.count + 63) / 64
+        var anchorRow = [Int32](repeating: -1, count: words.count)
+        var anchorMasks: [UInt64] = []
+        /// Marks word (or, for a prefix atom, every word starting with it) as filling anchor
+        /// `which` (0 or 1) of pattern `p`.
+        func mark(_ atom: Atom, pattern p: Int, anchor which: Int) {
+            for id in atom.kind == .prefix ? wordsWithPrefix[Int(atom.word)] : [atom.word] {
+                if anchorRow[Int(id)] < 0 {
+                    anchorRow[Int(id)] = Int32(anchorMasks.count / (2 * maskWords))
+                    anchorMasks += [UInt64](repeating: 0, count: 2 * maskWords)
+                }
+                anchorMasks[Int(anchorRow[Int(id)]) * 2 * maskWords + which * maskWords + p / 64] |= 1 << UInt64(p % 64)
+            }
+        }
+        for (p, pattern) in patterns.enumerated() {
+            let slots = (0..<pattern.slotCount).map { slot in
+                slotEntries[slotBase[p] + slot].map { entry in
+                    var rarest = atoms[Int(entry.atomStart)]
+                    for a in Int(entry.atomStart) + 1..<Int(entry.atomStart + entry.atomCount) where atoms[a].kind != .prefix {
+                        if weight[Int(atoms[a].word)] < weight[Int(rarest.word)] { rarest = atoms[a] }
+                    }
+                    return rarest
+                }
+            }
+            let weights = slots.map { $0.reduce(0) { $0 + weight[Int($1.word)] } }
+            let lightest = weights.indices.sorted { (weights[$0], $0) < (weights[$1], $1) }
+            guard let first = lightest.first else { continue }
+            let second = lightest.count > 1 ? lightest[1] : first
+            for atom in slots[first] { mark(atom, pattern: p, anchor: 0) }
+            for atom in slots[second] { mark(atom, pattern: p, anchor: 1) }
+        }
+        self.anchorRow = anchorRow
+        self.anchorMasks = anchorMasks
+        self.anchorMaskWords = maskWords
+
         // Skeletons and scramble keys of the ASCII vocabulary; on a clash the word the lexicon
         // names first wins, so results never depend on a hash seed.
         var skeletons = ByteStringTable(expectedCount: 2048)
@@ -553,6 +616,32 @@ final class PhraseMatcher: Sendable {
             for slot in pattern.gaps.indices { slotGap[slotBase[p] + slot + 1] = pattern.gaps[slot] }
         }
         self.slotGap = slotGap
+    }
+
+    /// Function words: in nearly every sentence.
+    static let functionWords: Set<String> = [
+        "<s>", "the", "your", "you", "yourself", "this", "that", "these", "those", "with", "from", "have", "has", "had", "will",
+        "what", "which", "when", "then", "now", "just", "please", "only", "all", "any", "every", "and", "but", "not", "are", "was",
+        "were", "been", "being", "there", "their", "they", "them", "can", "should", "must", "would", "could", "does", "did", "don",
+        "dont", "about", "into", "over", "also", "more", "like", "some", "such", "than", "very", "here", "where", "who", "how",
+    ]
+    /// Words frequent in ordinary prompts, tickets and documents.
+    static let frequentWords: Set<String> = [
+        "tell", "show", "give", "write", "list", "make", "answer", "reply", "respond", "print", "text", "message", "messages",
+        "help", "use", "say", "get", "see", "first", "above", "below", "before", "after", "instead", "current", "given", "full",
+        "return", "read", "send", "provide", "include", "explain", "format", "describe", "state", "detail", "summarize",
+        "translate", "type", "log", "put", "copy", "share", "display", "output", "system", "settings", "setting", "context",
+        "task", "tasks", "new", "old", "original", "previous", "following", "next", "last", "back", "set", "take", "let", "play",
+        "start", "end", "stop", "open", "close", "change", "update", "updated", "changed", "time", "work", "order", "orders",
+        "user", "users", "data", "content", "file", "note", "example", "test", "mode", "role", "rules", "rule", "policy",
+    ]
+
+    /// How often a word of `length` bytes is expected in ordinary text, as a weight, before the
+    /// two lists above raise it: a slot's weight is the sum over its alternatives, and each
+    /// pattern's two lightest slots are its anchors. Which slots are chosen changes only how
+    /// many values skip the chain walk, never what is found.
+    static func commonness(length: Int) -> Int {
+        length <= 2 ? 100 : (length == 3 ? 10 : 1)
     }
 
     /// (first letter, last letter) of a lowercase word, as an index into `scrambleShapes`.
@@ -646,17 +735,43 @@ final class PhraseMatcher: Sendable {
         return out
     }
 
+    /// False when no pattern has both anchors filled by some unit: then nothing can match.
+    /// Units outside the lexicon that start with a prefix atom are compared with the prefixes
+    /// only in the chain walk, so they let the value through.
+    func mayMatch(_ resolved: [Resolved]) -> Bool {
+        let maskWords = anchorMaskWords
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * maskWords) { filled in
+            filled.initialize(repeating: 0)
+            return anchorMasks.withUnsafeBufferPointer { masks in
+                anchorRow.withUnsafeBufferPointer { row in
+                    for r in resolved {
+                        if r.ownKeyHasPrefix { return true }
+                        guard r.word >= 0 else { continue }
+                        let at = Int(row[Int(r.word)])
+                        guard at >= 0 else { continue }
+                        for k in 0..<(2 * maskWords) { filled[k] |= masks[at * 2 * maskWords + k] }
+                    }
+                    for k in 0..<maskWords where filled[k] & filled[maskWords + k] != 0 { return true }
+                    return false
+                }
+            }
+        }
+    }
+
     /// All matches, at most `limit` per family.
     ///
     /// Chain state lives in scratch memory on the stack, one slot per pattern slot, and a bit
     /// per slot says which hold an open chain: every value opens a few (a sentence start is the
     /// first slot of several patterns), and clearing the bits costs a few words where clearing
     /// every slot cost most of a short value's scan.
-    func matches(_ stream: UnitStream, limit: Int = 8) -> [PhraseMatch] {
+    ///
+    /// `checkAnchors: false` walks the chains of every value (for the test that the anchor check
+    /// skips only values without matches).
+    func matches(_ stream: UnitStream, limit: Int = 8, checkAnchors: Bool = true) -> [PhraseMatch] {
         withUnsafeTemporaryAllocation(of: Chain.self, capacity: max(1, slotCount)) { chains in
             withUnsafeTemporaryAllocation(of: UInt64.self, capacity: max(1, (slotCount + 63) / 64)) { open in
                 open.initialize(repeating: 0)
-                return matches(stream, limit: limit, chains: chains, open: open)
+                return matches(stream, limit: limit, checkAnchors: checkAnchors, chains: chains, open: open)
             }
         }
     }
@@ -666,10 +781,11 @@ final class PhraseMatcher: Sendable {
     /// This runs per unit of every untrusted value, so the lexicon's arrays are read into
     /// locals once (a class property read in the loop is a reload and often a retain) and the
     /// per-pattern facts the loop needs are flat arrays indexed by slot.
-    private func matches(_ stream: UnitStream, limit: Int, chains: UnsafeMutableBufferPointer<Chain>,
+    private func matches(_ stream: UnitStream, limit: Int, checkAnchors: Bool, chains: UnsafeMutableBufferPointer<Chain>,
                          open: UnsafeMutableBufferPointer<UInt64>) -> [PhraseMatch] {
         func isOpen(_ s: Int) -> Bool { open[s >> 6] & (1 << UInt64(s & 63)) != 0 }
         let resolved = resolve(stream)
+        guard !checkAnchors || mayMatch(resolved) else { return [] }
         let units = stream.units, arena = stream.bytes
         let entries = self.entries, byWord = self.byWord, prefixEntries = self.prefixEntries, byPrefix = self.byPrefix
         let atoms = self.atoms, slotBase = self.slotBase, slotGap = self.slotGap, words = self.words

@@ -116,6 +116,26 @@ struct ScannerTests {
         }
     }
 
+    /// A value in which no pattern has both anchor slots filled skips the chain walk; that must
+    /// never lose a match. Also checks that the anchors are rare enough to pay: most benign
+    /// texts (hard negatives included) skip.
+    @Test func anchorCheckSkipsOnlyValuesWithoutMatches() throws {
+        let corpus = try ["injection.jsonl", "secrets.jsonl", "pii.jsonl"].flatMap { try CorpusTests.load($0) }
+        var texts = corpus.map(\.text)
+        texts += texts.map { $0.lowercased() }
+        texts += Self.adversarial.map { String($0.1.prefix(300)) }
+        let matcher = InjectionLexicon.matcher
+        for text in texts {
+            let units = TextUnits.units(text)
+            let checked = matcher.matches(units).map { "\($0.family) \($0.pattern) \($0.start) \($0.end) \($0.techniques) \($0.reading)" }
+            let walked = matcher.matches(units, checkAnchors: false).map { "\($0.family) \($0.pattern) \($0.start) \($0.end) \($0.techniques) \($0.reading)" }
+            #expect(checked == walked, "\(text)")
+        }
+        let benign = try CorpusTests.load("injection.jsonl").filter { !$0.label }.map(\.text)
+        let skipped = benign.filter { !matcher.mayMatch(matcher.resolve(TextUnits.units($0))) }.count
+        #expect(skipped * 2 > benign.count, "\(skipped) of \(benign.count) benign texts skip the chain walk")
+    }
+
     @Test func checksumsDecide() {
         #expect(PIIScanner.scan("4111 1111 1111 1111").first?.kind == .paymentCard)
         #expect(PIIScanner.scan("4111 1111 1111 1112").isEmpty)

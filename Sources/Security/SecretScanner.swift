@@ -92,7 +92,11 @@ public enum SecretScanner {
     /// Shortest value `assignedSecret` looks at.
     static let shortestAssignedValue = 8
 
-    public static func scan(_ b: [UInt8]) -> [SecurityFinding] {
+    public static func scan(_ b: [UInt8]) -> [SecurityFinding] { scan(b, blockwise: true) }
+
+    /// `blockwise: false` reads every byte one at a time (for the test that the eight-byte
+    /// classification finds the same).
+    static func scan(_ b: [UInt8], blockwise: Bool) -> [SecurityFinding] {
         // The scan visits every byte of every prompt file on each lint. Every finding but a
         // URL's password starts inside a run of at least `shortestRun` token and dot bytes
         // (keys, JWTs, assigned values, "-----BEGIN"), and most runs in prose are shorter
@@ -149,31 +153,82 @@ public enum SecretScanner {
                     }
 
                     var p = 0
-                    var run = 0  // token and dot bytes ending at `p`
-                    while p < n {
-                        let c = u[p]
-                        // Masked, not branched on (the compiler turns a conditional into a branch) and
-                        // not multiplied: `run` carries from byte to byte, and an AND adds one cycle
-                        // to that chain where a multiply adds three.
-                        run = (run &+ 1) & Int(Int8(bitPattern: runMask[Int(c)]))
-                        if run == shortestRun {
-                            var runEnd = p + 1
-                            while runEnd < n, byteClass[Int(u[runEnd])] & (token | dot) != 0 { runEnd += 1 }
-                            p = scanRun(from: p + 1 - shortestRun, to: runEnd)
-                            run = 0
-                            continue
-                        }
-                        if c == UInt8(ascii: ":"), p + 2 < n, u[p + 1] == UInt8(ascii: "/"), u[p + 2] == UInt8(ascii: "/"),
-                           let f = urlCredentials(b, p, after: covered) {
-                            out.append(f); p = f.end; covered = f.end; run = 0
-                            continue
-                        }
-                        p += 1
+                    var run = 0  // token and dot bytes ending before `p`
+
+                    /// The run reached `shortestRun` at `r`: the checks per token over the whole run.
+                    func longRun(reachedAt r: Int) {
+                        var runEnd = r + 1
+                        while runEnd < n, byteClass[Int(u[runEnd])] & (token | dot) != 0 { runEnd += 1 }
+                        p = scanRun(from: r + 1 - shortestRun, to: runEnd)
+                        run = 0
                     }
+
+                    /// One byte at a time from `p` until `limit` (or past it, after a finding).
+                    func bytewise(until limit: Int) {
+                        while p < limit {
+                            let c = u[p]
+                            // Masked, not branched on (the compiler turns a conditional into a branch)
+                            // and not multiplied: `run` carries from byte to byte, and an AND adds one
+                            // cycle to that chain where a multiply adds three.
+                            run = (run &+ 1) & Int(Int8(bitPattern: runMask[Int(c)]))
+                            if run == shortestRun { longRun(reachedAt: p); continue }
+                            if c == UInt8(ascii: ":"), p + 2 < n, u[p + 1] == UInt8(ascii: "/"), u[p + 2] == UInt8(ascii: "/"),
+                               let f = urlCredentials(b, p, after: covered) {
+                                out.append(f); p = f.end; covered = f.end; run = 0
+                                continue
+                            }
+                            p += 1
+                        }
+                    }
+
+                    // Eight bytes at a time: one word's classification says where its run bytes
+                    // stop and whether it holds `://`. Runs inside a word that also holds another
+                    // byte are at most seven bytes long, too short for any check, so only the
+                    // run entering the word (and its first non-run byte) and the bytes after the
+                    // word's last non-run byte matter. A word with `://` (or a `:` in its last two
+                    // bytes, whose slashes would be in the next word) goes byte by byte.
+                    if blockwise, shortestRun >= 8, let base = u.baseAddress {
+                        let raw = UnsafeRawPointer(base)
+                        while p + 8 <= n {
+                            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: UInt64.self))
+                            let (nonRun, colon, slash) = Self.classify(word)
+                            if colon & ((slash >> 8) & (slash >> 16) | 0x8080_0000_0000_0000) != 0 {
+                                bytewise(until: p + 8)
+                                continue
+                            }
+                            let firstNonRun = nonRun.trailingZeroBitCount / 8  // 8 when none
+                            if run + firstNonRun >= shortestRun {
+                                longRun(reachedAt: p + shortestRun - run - 1)
+                                continue
+                            }
+                            run = nonRun == 0 ? run + 8 : nonRun.leadingZeroBitCount / 8
+                            p += 8
+                        }
+                    }
+                    bytewise(until: n)
                     return out
                 }
             }
         }
+    }
+
+    /// Per byte of an eight-byte word (high bit of each byte): which are not run bytes (token
+    /// or dot), which are `:` and which are `/`. Branch-free: ranges are tested by subtracting
+    /// from bytes with their high bit set, so no borrow crosses into the next byte.
+    @inline(__always)
+    static func classify(_ x: UInt64) -> (nonRun: UInt64, colon: UInt64, slash: UInt64) {
+        let high: UInt64 = 0x8080_8080_8080_8080, ones: UInt64 = 0x0101_0101_0101_0101
+        let v = x & ~high  // the low seven bits of each byte; bytes with the high bit are never run bytes
+        /// High bit set in each byte whose low seven bits lie in lo...hi.
+        func inRange(_ v: UInt64, _ lo: UInt8, _ hi: UInt8) -> UInt64 {
+            ((v | high) &- ones &* UInt64(lo)) & ((high | ones &* UInt64(hi)) &- v) & high
+        }
+        let letter = inRange(v | ones &* 0x20, 0x61, 0x7A)
+        // `+` `-` `.` `/` and digits are 0x2B...0x39 but for `,` (0x2C); then `=` and `_`.
+        let symbolOrDigit = inRange(v, 0x2B, 0x39) & ~inRange(v, 0x2C, 0x2C)
+        let run = (letter | symbolOrDigit | inRange(v, 0x3D, 0x3D) | inRange(v, 0x5F, 0x5F)) & ~(x & high)
+        let ascii = ~x & high
+        return (~run & high, inRange(v, 0x3A, 0x3A) & ascii, inRange(v, 0x2F, 0x2F) & ascii)
     }
 
     /// The shortest run of token and dot bytes a finding other than a URL's password needs:

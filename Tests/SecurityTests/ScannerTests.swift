@@ -136,6 +136,32 @@ struct ScannerTests {
         #expect(skipped * 2 > benign.count, "\(skipped) of \(benign.count) benign texts skip the chain walk")
     }
 
+    /// The secret scan classifies eight bytes at a time; reading every byte alone must find the
+    /// same, whatever the alignment of runs, `://`, non-ASCII bytes and edges of words.
+    @Test func secretScanFindsTheSameEightBytesAtATime() throws {
+        var texts = try ["secrets.jsonl", "injection.jsonl", "pii.jsonl"].flatMap { try CorpusTests.load($0).map(\.text) }
+        texts += Self.adversarial.map { String($0.1.prefix(5000)) }
+        // Every byte class next to every other at every offset, plus the shapes findings start from.
+        let pieces = ["a", "Z", "0", "_", "-", "+", "/", "=", ".", ",", ":", " ", "\n", "é", "€", "\"", "://", "sk-", "AKIA",
+                      "-----BEGIN ", "api_key: ", "https://user:p4ssw0rd@example.com/x", "ghp_", "=>"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            texts.append((0..<Int.random(in: 1...40, using: &generator)).map { _ in pieces.randomElement(using: &generator) ?? "" }.joined())
+        }
+        texts.append("token = 'Zk3v9QmT2xR8pL4wN7bY5cH1dF6gJ0sA'")
+        for prefix in 0..<9 {
+            texts.append(String(repeating: " ", count: prefix) + "key: sk-proj-Ab3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6kL9nP2rS5uX8")
+        }
+        var withFindings = 0
+        for text in texts {
+            let bytes = Array(text.utf8)
+            let blockwise = SecretScanner.scan(bytes, blockwise: true)
+            #expect(blockwise == SecretScanner.scan(bytes, blockwise: false), "\(text)")
+            if !blockwise.isEmpty { withFindings += 1 }
+        }
+        #expect(withFindings > 500)
+    }
+
     @Test func checksumsDecide() {
         #expect(PIIScanner.scan("4111 1111 1111 1111").first?.kind == .paymentCard)
         #expect(PIIScanner.scan("4111 1111 1111 1112").isEmpty)

@@ -533,14 +533,44 @@ final class PhraseMatcher: Sendable {
         // the alternative needs that word in the value.
         // (Built once per process, before the first scan: flat arrays keep it to a fraction of
         // the lexicon's build time.)
-        var slotEntries = [[Entry]](repeating: [], count: count)
-        for item in ordered { slotEntries[slotBase[Int(item.entry.pattern)] + Int(item.entry.slot)].append(item.entry) }
         var weight = (0..<Int32(words.count)).map { Self.commonness(length: words.key($0).count) }
         for (list, w) in [(Self.frequentWords, 10), (Self.functionWords, 100)] {
             for word in list {
                 let id = Array(word.utf8).withUnsafeBufferPointer { words.find($0) }
                 if id >= 0 { weight[Int(id)] = max(weight[Int(id)], w) }
             }
+        }
+        // The rarest atom of each entry (in `ordered`'s order) and the weight of each flat slot.
+        var rarest: [Atom] = []
+        rarest.reserveCapacity(ordered.count)
+        var slotWeight = [Int](repeating: 0, count: count)
+        for item in ordered {
+            let entry = item.entry
+            var atom = atoms[Int(entry.atomStart)]
+            for a in Int(entry.atomStart) + 1..<Int(entry.atomStart + entry.atomCount) where atoms[a].kind != .prefix {
+                if weight[Int(atoms[a].word)] < weight[Int(atom.word)] { atom = atoms[a] }
+            }
+            rarest.append(atom)
+            slotWeight[slotBase[Int(entry.pattern)] + Int(entry.slot)] += weight[Int(atom.word)]
+        }
+        // Per flat slot: bit 1 if it is its pattern's first anchor (the lightest slot, the
+        // earlier on a tie), bit 2 if its second (the next; the only slot of a one-slot pattern).
+        var anchorOf = [UInt8](repeating: 0, count: count)
+        for (p, pattern) in patterns.enumerated() {
+            let base = slotBase[p]
+            var first = -1, second = -1
+            for slot in 0..<pattern.slotCount {
+                let w = slotWeight[base + slot]
+                if first < 0 || w < slotWeight[base + first] {
+                    second = first
+                    first = slot
+                } else if second < 0 || w < slotWeight[base + second] {
+                    second = slot
+                }
+            }
+            guard first >= 0 else { continue }
+            anchorOf[base + first] |= 1
+            anchorOf[base + (second >= 0 ? second : first)] |= 2
         }
         var wordsWithPrefix = [[Int32]](repeating: [], count: words.count)
         for id in 0..<Int32(words.count) {
@@ -549,33 +579,28 @@ final class PhraseMatcher: Sendable {
         let maskWords = (patterns.count + 63) / 64
         var anchorRow = [Int32](repeating: -1, count: words.count)
         var anchorMasks: [UInt64] = []
-        /// Marks word (or, for a prefix atom, every word starting with it) as filling anchor
-        /// `which` (0 or 1) of pattern `p`.
-        func mark(_ atom: Atom, pattern p: Int, anchor which: Int) {
-            for id in atom.kind == .prefix ? wordsWithPrefix[Int(atom.word)] : [atom.word] {
-                if anchorRow[Int(id)] < 0 {
-                    anchorRow[Int(id)] = Int32(anchorMasks.count / (2 * maskWords))
-                    anchorMasks += [UInt64](repeating: 0, count: 2 * maskWords)
-                }
-                anchorMasks[Int(anchorRow[Int(id)]) * 2 * maskWords + which * maskWords + p / 64] |= 1 << UInt64(p % 64)
+        anchorMasks.reserveCapacity(2048 * 2 * maskWords)
+        /// Marks word `id` as filling the anchors `anchors` (bits as in `anchorOf`) of pattern `p`.
+        func mark(_ id: Int32, pattern p: Int, anchors: UInt8) {
+            if anchorRow[Int(id)] < 0 {
+                anchorRow[Int(id)] = Int32(anchorMasks.count / (2 * maskWords))
+                anchorMasks.append(contentsOf: repeatElement(0, count: 2 * maskWords))
             }
+            let row = Int(anchorRow[Int(id)]) * 2 * maskWords + p / 64
+            if anchors & 1 != 0 { anchorMasks[row] |= 1 << UInt64(p % 64) }
+            if anchors & 2 != 0 { anchorMasks[row + maskWords] |= 1 << UInt64(p % 64) }
         }
-        for (p, pattern) in patterns.enumerated() {
-            let slots = (0..<pattern.slotCount).map { slot in
-                slotEntries[slotBase[p] + slot].map { entry in
-                    var rarest = atoms[Int(entry.atomStart)]
-                    for a in Int(entry.atomStart) + 1..<Int(entry.atomStart + entry.atomCount) where atoms[a].kind != .prefix {
-                        if weight[Int(atoms[a].word)] < weight[Int(rarest.word)] { rarest = atoms[a] }
-                    }
-                    return rarest
-                }
+        for (k, item) in ordered.enumerated() {
+            let p = Int(item.entry.pattern)
+            let anchors = anchorOf[slotBase[p] + Int(item.entry.slot)]
+            guard anchors != 0 else { continue }
+            let atom = rarest[k]
+            // A prefix atom is filled by every lexicon word starting with it.
+            if atom.kind == .prefix {
+                for id in wordsWithPrefix[Int(atom.word)] { mark(id, pattern: p, anchors: anchors) }
+            } else {
+                mark(atom.word, pattern: p, anchors: anchors)
             }
-            let weights = slots.map { $0.reduce(0) { $0 + weight[Int($1.word)] } }
-            let lightest = weights.indices.sorted { (weights[$0], $0) < (weights[$1], $1) }
-            guard let first = lightest.first else { continue }
-            let second = lightest.count > 1 ? lightest[1] : first
-            for atom in slots[first] { mark(atom, pattern: p, anchor: 0) }
-            for atom in slots[second] { mark(atom, pattern: p, anchor: 1) }
         }
         self.anchorRow = anchorRow
         self.anchorMasks = anchorMasks

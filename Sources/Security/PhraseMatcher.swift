@@ -643,15 +643,16 @@ final class PhraseMatcher: Sendable {
         self.slotGap = slotGap
     }
 
-    /// Function words: in nearly every sentence.
-    static let functionWords: Set<String> = [
+    /// Function words: in nearly every sentence. (Lists, not sets: they are only walked, once,
+    /// when the lexicon is built.)
+    static let functionWords: [String] = [
         "<s>", "the", "your", "you", "yourself", "this", "that", "these", "those", "with", "from", "have", "has", "had", "will",
         "what", "which", "when", "then", "now", "just", "please", "only", "all", "any", "every", "and", "but", "not", "are", "was",
         "were", "been", "being", "there", "their", "they", "them", "can", "should", "must", "would", "could", "does", "did", "don",
         "dont", "about", "into", "over", "also", "more", "like", "some", "such", "than", "very", "here", "where", "who", "how",
     ]
     /// Words frequent in ordinary prompts, tickets and documents.
-    static let frequentWords: Set<String> = [
+    static let frequentWords: [String] = [
         "tell", "show", "give", "write", "list", "make", "answer", "reply", "respond", "print", "text", "message", "messages",
         "help", "use", "say", "get", "see", "first", "above", "below", "before", "after", "instead", "current", "given", "full",
         "return", "read", "send", "provide", "include", "explain", "format", "describe", "state", "detail", "summarize",

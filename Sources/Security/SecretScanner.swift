@@ -214,7 +214,9 @@ public enum SecretScanner {
 
     /// Per byte of an eight-byte word (high bit of each byte): which are not run bytes (token
     /// or dot), which are `:` and which are `/`. Branch-free: ranges are tested by subtracting
-    /// from bytes with their high bit set, so no borrow crosses into the next byte.
+    /// from bytes with their high bit set, so no borrow crosses into the next byte. The run
+    /// bytes are `isTokenByte`'s and `.` written as ranges; a change to one must change the
+    /// other, and `secretScanFindsTheSameEightBytesAtATime` fails when they differ.
     @inline(__always)
     static func classify(_ x: UInt64) -> (nonRun: UInt64, colon: UInt64, slash: UInt64) {
         let high: UInt64 = 0x8080_8080_8080_8080, ones: UInt64 = 0x0101_0101_0101_0101

@@ -9,7 +9,7 @@
 //   3. per-file latency of linting one typical 5 KB file.
 // Other modes: --scanners (each security scanner on one file), --fixtures DIR (a real workspace
 // with and without the security rules; with --iterations N [--without-security], N untimed rounds
-// of one configuration, for callgrind), --scan-loop TEXT (only the injection scanner, for perf).
+// of one configuration, for callgrind), --scan-loop TEXT (only the injection scanner, for perf), --secret-loop DIR (only the secret scanner).
 // Results go to stdout; docs/benchmarks.md records them.
 import Analysis
 import CoreSupport
@@ -24,6 +24,7 @@ struct Options {
     var scannersOnly = false
     var fixtures: String?
     var scanLoop: String?
+    var secretLoop: String?
     var iterations = 300_000
     var iterationsGiven = false
     var withoutSecurity = false
@@ -40,6 +41,7 @@ func parseOptions() -> Options {
         case "--scanners": o.scannersOnly = true
         case "--fixtures": o.fixtures = args.next()
         case "--scan-loop": o.scanLoop = args.next()
+        case "--secret-loop": o.secretLoop = args.next()
         case "--iterations": o.iterations = Int(args.next() ?? "") ?? o.iterations; o.iterationsGiven = true
         case "--without-security": o.withoutSecurity = true
         default: print("unknown option \(a)"); exit(2)
@@ -160,19 +162,25 @@ func interleavedMedianMicros(runs: Int = 2000, _ bodies: [() -> Void]) -> [Doubl
     return samples.map { $0.sorted()[runs / 2] * 1e6 }
 }
 
-/// `--fixtures DIR`: lint every prompt file under DIR (one workspace, as `promptkit lint DIR`
-/// sees it) with and without the security rules.
-if let dir = options.fixtures {
+/// Every prompt file under `dir`, read into memory; exits with a message when `dir` is no directory.
+func promptFiles(under dir: String, option: String) -> [SourceFile] {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue,
           let entries = FileManager.default.enumerator(at: URL(fileURLWithPath: dir), includingPropertiesForKeys: nil) else {
-        print("--fixtures: \(dir) is not a directory")
+        print("\(option): \(dir) is not a directory")
         exit(2)
     }
     var files: [SourceFile] = []
     for case let url as URL in entries where url.lastPathComponent.hasSuffix(".prompt.yaml") || url.lastPathComponent.hasSuffix(".prompt.yml") {
         if let data = FileManager.default.contents(atPath: url.path) { files.append(SourceFile(path: url.path, bytes: Array(data))) }
     }
+    return files
+}
+
+/// `--fixtures DIR`: lint every prompt file under DIR (one workspace, as `promptkit lint DIR`
+/// sees it) with and without the security rules.
+if let dir = options.fixtures {
+    let files = promptFiles(under: dir, option: "--fixtures")
     var sink = 0
     let lintAll: (Configuration) -> Void = { configuration in
         let workspace = Workspace(files: files.map { ParsedFile.parse($0) })
@@ -203,6 +211,15 @@ if let text = options.scanLoop {
     var sink = 0
     for _ in 0..<max(1, options.iterations) { sink &+= InjectionScanner.scan(text).count }
     print("findings: \(sink / max(1, options.iterations))")
+    exit(0)
+}
+/// `--secret-loop DIR [--iterations N]`: SecretScanner.scan on every prompt file under DIR, N
+/// rounds: the whole-file scan alone, for callgrind and perf.
+if let dir = options.secretLoop {
+    let files = promptFiles(under: dir, option: "--secret-loop").map(\.bytes)
+    var sink = 0
+    for _ in 0..<max(1, options.iterations) { for bytes in files { sink &+= SecretScanner.scan(bytes).count } }
+    print("\(files.count) files, findings: \(sink / max(1, options.iterations))")
     exit(0)
 }
 if options.scannersOnly {

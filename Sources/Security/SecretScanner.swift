@@ -91,12 +91,15 @@ public enum SecretScanner {
     static let shortestProviderKey = providers.map { $0.prefix.utf8.count + $0.minimumRest }.reduce(20, min)
     /// Shortest value `assignedSecret` looks at.
     static let shortestAssignedValue = 8
+    /// Shortest value other than a password that `assignedSecret` reports (hex values need 32).
+    static let shortestAssignedNonPassword = 20
 
     public static func scan(_ b: [UInt8]) -> [SecurityFinding] { scan(b, blockwise: true) }
 
-    /// `blockwise: false` reads every byte one at a time (for the test that the eight-byte
-    /// classification finds the same).
-    static func scan(_ b: [UInt8], blockwise: Bool) -> [SecurityFinding] {
+    /// `blockwise: false` reads every byte one at a time, and `checkEveryRun: true` runs the
+    /// checks per token on every run of `shortestRun` bytes: the plain scan, which the test
+    /// `secretScanShortcutsFindTheSame` compares with the default one.
+    static func scan(_ b: [UInt8], blockwise: Bool, checkEveryRun: Bool = false) -> [SecurityFinding] {
         // The scan visits every byte of every prompt file on each lint. Every finding but a
         // URL's password starts inside a run of at least `shortestRun` token and dot bytes
         // (keys, JWTs, assigned values, "-----BEGIN"), and most runs in prose are shorter
@@ -106,7 +109,7 @@ public enum SecretScanner {
         // byte-by-byte scan did, so findings are the same.
         // Globals are read once: each read of a static goes through its lazy initialiser's check.
         let shortestProviderKey = Self.shortestProviderKey, shortestAssignedValue = Self.shortestAssignedValue
-        let shortestRun = Self.shortestRun
+        let shortestRun = Self.shortestRun, shortestKeyRun = Self.shortestKeyRun
         return byteClass.withUnsafeBufferPointer { byteClass in
             runMaskTable.withUnsafeBufferPointer { runMask in
                 b.withUnsafeBufferPointer { u in
@@ -159,14 +162,17 @@ public enum SecretScanner {
                     func longRun(reachedAt r: Int) {
                         var runEnd = r + 1
                         while runEnd < n, byteClass[Int(u[runEnd])] & (token | dot) != 0 { runEnd += 1 }
-                        p = scanRun(from: r + 1 - shortestRun, to: runEnd)
+                        let start = r + 1 - shortestRun
+                        p = !checkEveryRun && runEnd - start < shortestKeyRun && !mayHoldPassword(u, start, runEnd) ? runEnd : scanRun(from: start, to: runEnd)
                         run = 0
                     }
 
-                    /// One byte at a time from `p` until `limit` (or past it, after a finding).
-                    func bytewise(until limit: Int) {
+                    /// One byte at a time from `p` until `limit` (or past it, after a finding), or
+                    /// until a byte at or below a space when `toSpace` (a byte no run or URL holds).
+                    func bytewise(until limit: Int, toSpace: Bool = false) {
                         while p < limit {
                             let c = u[p]
+                            if toSpace, c <= 0x20 { return }
                             // Masked, not branched on (the compiler turns a conditional into a branch)
                             // and not multiplied: `run` carries from byte to byte, and an AND adds one
                             // cycle to that chain where a multiply adds three.
@@ -181,29 +187,31 @@ public enum SecretScanner {
                         }
                     }
 
-                    // Eight bytes at a time: one word's classification says where its run bytes
-                    // stop and whether it holds `://`. Runs inside a word that also holds another
-                    // byte are at most seven bytes long, too short for any check, so only the
-                    // run entering the word (and its first non-run byte) and the bytes after the
-                    // word's last non-run byte matter. A word with `://` (or a `:` in its last two
-                    // bytes, whose slashes would be in the next word) goes byte by byte.
-                    if blockwise, shortestRun >= 8, let base = u.baseAddress {
+                    // Eight bytes at a time, looking only for spaces, newlines and control bytes
+                    // (four operations per word): every finding lies in a stretch without them.
+                    // A run of `shortestRun` token bytes is such a stretch, and so is a URL with a
+                    // password, `s://u:p@h` at least, which is longer than `shortestRun`. Only
+                    // stretches that long are read byte by byte, from their first byte, where
+                    // no run is open; most words of prose are shorter.
+                    if blockwise, shortestRun <= 9, let base = u.baseAddress {
                         let raw = UnsafeRawPointer(base)
+                        var stretch = 0  // bytes above 0x20 ending before `p`
                         while p + 8 <= n {
                             let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: UInt64.self))
-                            let (nonRun, colon, slash) = Self.classify(word)
-                            if colon & ((slash >> 8) & (slash >> 16) | 0x8080_0000_0000_0000) != 0 {
-                                bytewise(until: p + 8)
+                            let spaces = Self.spacesAndControls(word)
+                            let firstSpace = spaces.trailingZeroBitCount / 8  // 8 when none
+                            if stretch + firstSpace >= shortestRun {
+                                p -= stretch
+                                run = 0
+                                bytewise(until: n, toSpace: true)
+                                stretch = 0
                                 continue
                             }
-                            let firstNonRun = nonRun.trailingZeroBitCount / 8  // 8 when none
-                            if run + firstNonRun >= shortestRun {
-                                longRun(reachedAt: p + shortestRun - run - 1)
-                                continue
-                            }
-                            run = nonRun == 0 ? run + 8 : nonRun.leadingZeroBitCount / 8
+                            stretch = spaces == 0 ? stretch + 8 : spaces.leadingZeroBitCount / 8
                             p += 8
                         }
+                        p -= stretch
+                        run = 0
                     }
                     bytewise(until: n)
                     return out
@@ -212,25 +220,49 @@ public enum SecretScanner {
         }
     }
 
-    /// Per byte of an eight-byte word (high bit of each byte): which are not run bytes (token
-    /// or dot), which are `:` and which are `/`. Branch-free: ranges are tested by subtracting
-    /// from bytes with their high bit set, so no borrow crosses into the next byte. The run
-    /// bytes are `isTokenByte`'s and `.` written as ranges; a change to one must change the
-    /// other, and `secretScanFindsTheSameEightBytesAtATime` fails when they differ.
+    /// The high bit of each byte of an eight-byte word that is at most 0x20 (space, newline,
+    /// tab, other controls). Adding 0x5F to a byte's low seven bits sets its high bit from 0x21
+    /// up, and never carries into the next byte; bytes from 0x80 count as not spaces.
     @inline(__always)
-    static func classify(_ x: UInt64) -> (nonRun: UInt64, colon: UInt64, slash: UInt64) {
-        let high: UInt64 = 0x8080_8080_8080_8080, ones: UInt64 = 0x0101_0101_0101_0101
-        let v = x & ~high  // the low seven bits of each byte; bytes with the high bit are never run bytes
-        /// High bit set in each byte whose low seven bits lie in lo...hi.
-        func inRange(_ v: UInt64, _ lo: UInt8, _ hi: UInt8) -> UInt64 {
-            ((v | high) &- ones &* UInt64(lo)) & ((high | ones &* UInt64(hi)) &- v) & high
+    static func spacesAndControls(_ x: UInt64) -> UInt64 {
+        let high: UInt64 = 0x8080_8080_8080_8080
+        return ~(((x & ~high) &+ 0x5F5F_5F5F_5F5F_5F5F) | x) & high
+    }
+
+    /// Runs shorter than this hold no provider key, JWT, AWS secret or unnamed assigned
+    /// secret: only a password (`shortestAssignedValue` and up) or a private-key header. Most
+    /// words of eight letters or more are such runs.
+    static let shortestKeyRun = min(shortestProviderKey, shortestAssignedNonPassword, awsSecretLength)
+
+    /// Whether the run `start..<end`, shorter than `shortestKeyRun`, may hold a finding: a
+    /// password starts where `followsAssignment` holds (at the run's start, or after a `=`
+    /// inside it, as the bytes before any other position are run bytes), and a private-key
+    /// header `-----BEGIN ` ends the run at its space. Anything else in it is passed over
+    /// without the checks per token (which find nothing there), so findings stay the same.
+    @inline(__always)
+    static func mayHoldPassword(_ u: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        if followsAssignment(u, start) { return true }
+        let header = 10  // "-----BEGIN", `begin` without its space (a literal: statics cost a check per read)
+        if end - start >= header, u[end - header] == UInt8(ascii: "-") { return true }
+        // `=` anywhere in the run, eight bytes at a time (the run holds at least eight).
+        guard let base = u.baseAddress else { return false }
+        let raw = UnsafeRawPointer(base)
+        var at = start
+        while true {
+            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: min(at, end - 8), as: UInt64.self))
+            if hasByte(word, 0x3D) { return true }
+            at += 8
+            if at >= end { return false }
         }
-        let letter = inRange(v | ones &* 0x20, 0x61, 0x7A)
-        // `+` `-` `.` `/` and digits are 0x2B...0x39 but for `,` (0x2C); then `=` and `_`.
-        let symbolOrDigit = inRange(v, 0x2B, 0x39) & ~inRange(v, 0x2C, 0x2C)
-        let run = (letter | symbolOrDigit | inRange(v, 0x3D, 0x3D) | inRange(v, 0x5F, 0x5F)) & ~(x & high)
-        let ascii = ~x & high
-        return (~run & high, inRange(v, 0x3A, 0x3A) & ascii, inRange(v, 0x2F, 0x2F) & ascii)
+    }
+
+    /// Whether any byte of an eight-byte word equals `byte`: a zero byte after XOR, found
+    /// without carries between bytes.
+    @inline(__always)
+    static func hasByte(_ x: UInt64, _ byte: UInt8) -> Bool {
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let t = x ^ (0x0101_0101_0101_0101 &* UInt64(byte))
+        return ~(((t & ~high) &+ ~high) | t) & high != 0
     }
 
     /// The shortest run of token and dot bytes a finding other than a URL's password needs:
@@ -441,12 +473,7 @@ public enum SecretScanner {
         guard hi - lo >= shortestAssignedValue else { return nil }
         // Most words are neither assigned (`name: value`, `NAME=value`) nor after `Bearer`:
         // decide that from the bytes just before the value, without finding the line.
-        var p = lo
-        while p > 0, lo - p < 200, b[p - 1] == 0x20 || b[p - 1] == UInt8(ascii: "\"") || b[p - 1] == UInt8(ascii: "'") || b[p - 1] == UInt8(ascii: "`") { p -= 1 }
-        let operatorBefore = p > 0 && (b[p - 1] == UInt8(ascii: ":") || b[p - 1] == UInt8(ascii: "=") || b[p - 1] == UInt8(ascii: ">"))
-        if !operatorBefore {
-            guard p < lo, ByteSearch.hasPrefixIgnoringCase(b, at: p - 6, Self.bearerBytes) else { return nil }
-        }
+        guard b.withUnsafeBufferPointer({ followsAssignment($0, lo) }) else { return nil }
         let lineStart = lineStart(b, lo)
         // What precedes the value on its line: `name`, then `:`/`=`/`=>`/space, maybe a quote.
         var k = lo
@@ -495,11 +522,28 @@ public enum SecretScanner {
             if hexOnly {
                 guard value.count >= 32, entropy(value[...]) >= 3.0 else { return nil }
             } else {
-                guard value.count >= 20, classes(value) >= 2, entropy(value[...]) >= 3.7, looksRandom(value) else { return nil }
+                guard value.count >= shortestAssignedNonPassword, classes(value) >= 2, entropy(value[...]) >= 3.7, looksRandom(value) else { return nil }
             }
         }
         return SecurityFinding(kind: .highEntropySecret, start: lo, end: hi, evidence: "\(String(decoding: b[nameStart..<k], as: UTF8.self)) = " + mask(b, lo, hi, keep: 0),
                                detail: "a random value assigned to `\(String(decoding: b[nameStart..<k], as: UTF8.self))`")
+    }
+
+    /// Whether the value at `lo` follows `:`, `=` or `>` (`name: value`, `NAME=value`,
+    /// `key => value`), maybe after spaces and quotes, or follows `Bearer ` in any case.
+    @inline(__always)
+    static func followsAssignment(_ b: UnsafeBufferPointer<UInt8>, _ lo: Int) -> Bool {
+        var p = lo
+        while p > 0, lo - p < 200, b[p - 1] == 0x20 || b[p - 1] == UInt8(ascii: "\"") || b[p - 1] == UInt8(ascii: "'") || b[p - 1] == UInt8(ascii: "`") { p -= 1 }
+        if p > 0, b[p - 1] == UInt8(ascii: ":") || b[p - 1] == UInt8(ascii: "=") || b[p - 1] == UInt8(ascii: ">") { return true }
+        // "bearer" as a literal: this runs for every long word, and a static array costs a
+        // lazy-initialisation check per read.
+        let bearer: StaticString = "bearer"
+        guard p < lo, p >= bearer.utf8CodeUnitCount else { return false }
+        return bearer.withUTF8Buffer { word in
+            for k in word.indices where ASCII.lowercased(b[p - word.count + k]) != word[k] { return false }
+            return true
+        }
     }
 
     static func isNameByte(_ c: UInt8) -> Bool {

@@ -81,22 +81,37 @@ public final class ScalarSourceMap: Sendable {
 
     private static func build(node: YAMLNode, bytes: [UInt8]) -> Mapping {
         guard let scalar = node.scalar else { return .coarse }
-        let value = Array(scalar.value.utf8)
+        let value = scalar.value
+        let count = value.utf8.count
         // A value is never longer than its source (escapes and folds only shorten it).
         var rebuilt = Rebuild(capacity: node.range.end - node.range.start)
         rebuild(scalar.style, range: node.range, bytes: bytes, into: &rebuilt)
         // Block scalars are rebuilt with "keep" chomping; clip and strip only drop trailing breaks,
         // so the value must be a prefix of the rebuild.
-        if rebuilt.out.count >= value.count, rebuilt.out[..<value.count].elementsEqual(value) {
-            rebuilt.removeLast(rebuilt.out.count - value.count)
-            return Mapping(segments: rebuilt.segments, count: value.count, isExact: true)
+        if startsWith(rebuilt.out, value) {
+            rebuilt.removeLast(rebuilt.out.count - count)
+            return Mapping(segments: rebuilt.segments, count: count, isExact: true)
         }
         if scalar.style == .literal || scalar.style == .folded,
            var alt = rebuildWithExplicitIndent(scalar.style, range: node.range, bytes: bytes, value: value) {
-            alt.removeLast(alt.out.count - value.count)
-            return Mapping(segments: alt.segments, count: value.count, isExact: true)
+            alt.removeLast(alt.out.count - count)
+            return Mapping(segments: alt.segments, count: count, isExact: true)
         }
         return .coarse
+    }
+
+    /// Whether `out` starts with `value`'s UTF-8, compared in place: this runs once for every
+    /// scalar a diagnostic points into, over the whole scalar.
+    static func startsWith(_ out: [UInt8], _ value: String) -> Bool {
+        var value = value
+        return value.withUTF8 { v in
+            out.withUnsafeBufferPointer { o in
+                guard o.count >= v.count else { return false }
+                var i = 0
+                while i < v.count, o[i] == v[i] { i += 1 }
+                return i == v.count
+            }
+        }
     }
 
     /// File range of a range of value bytes.
@@ -205,12 +220,12 @@ public final class ScalarSourceMap: Sendable {
         }
     }
 
-    static func rebuildWithExplicitIndent(_ style: ScalarStyle, range: TextRange, bytes: [UInt8], value: [UInt8]) -> Rebuild? {
+    static func rebuildWithExplicitIndent(_ style: ScalarStyle, range: TextRange, bytes: [UInt8], value: String) -> Rebuild? {
         for indent in 0...16 {
             var r = Rebuild()
             block(bytes, range: TextRange(start: range.start, end: min(range.end, bytes.count)),
                   folded: style == .folded, indent: indent, into: &r)
-            if r.out.count >= value.count, r.out[..<value.count].elementsEqual(value) { return r }
+            if startsWith(r.out, value) { return r }
         }
         return nil
     }

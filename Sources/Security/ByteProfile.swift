@@ -20,30 +20,41 @@ struct ByteProfile {
     private(set) var classes: UInt8 = 0
     /// The longest run of base64 letters and `%`, the bytes `EncodedPayloads` reads runs of.
     private(set) var longestEncodedRun = 0
+    /// How many hex pairs stand between separators (space or comma), as in " 6e,".
+    private(set) var separatedHexPairs = 0
 
     /// A profile that lets every pass run, for tests that compare gated and ungated scans.
     static let everything: ByteProfile = {
         var p = ByteProfile([])
         p.classes = .max
         p.longestEncodedRun = .max
+        p.separatedHexPairs = .max
         return p
     }()
 
     init(_ bytes: [UInt8]) {
         var classes: UInt8 = 0, run = 0, longest = 0
+        // The last four bytes as two bits each (1 hex digit, 2 separator, 0 other): a pair
+        // between separators reads 2, 1, 1, 2.
+        var lastFour = 0, pairs = 0
         Self.table.withUnsafeBufferPointer { table in
-            bytes.withUnsafeBufferPointer { u in
-                for c in u {
-                    let t = table[Int(c)]
-                    classes |= t
-                    // Multiplied, not branched on (`encodedRunByte` is bit 0).
-                    run = (run &+ 1) &* Int(t & Self.encodedRunByte)
-                    longest = max(longest, run)
+            Self.hexTable.withUnsafeBufferPointer { hexTable in
+                bytes.withUnsafeBufferPointer { u in
+                    for c in u {
+                        let t = table[Int(c)]
+                        classes |= t
+                        // Multiplied, not branched on (`encodedRunByte` is bit 0).
+                        run = (run &+ 1) &* Int(t & Self.encodedRunByte)
+                        longest = max(longest, run)
+                        lastFour = (lastFour << 2 | Int(hexTable[Int(c)])) & 0xFF
+                        pairs &+= lastFour == Self.separatedPair ? 1 : 0
+                    }
                 }
             }
         }
         self.classes = classes
         self.longestEncodedRun = longest
+        self.separatedHexPairs = pairs
     }
 
     func has(_ bits: UInt8) -> Bool { classes & bits != 0 }
@@ -59,6 +70,19 @@ struct ByteProfile {
     /// encoding with two `%` (so it needs one), as hex or base64 from `minimumRun` bytes.
     func mayHoldEncodedRun(minimumRun: Int) -> Bool {
         has(Self.backslash | Self.percent) || longestEncodedRun >= minimumRun
+    }
+
+    /// `EncodedPayloads.spacedHex`: its runs hold `minimumSpacedPairs` pairs, each after a
+    /// separator but the first, each before one but the last; so all but those two stand
+    /// between separators.
+    var mayHoldSpacedHex: Bool { separatedHexPairs >= EncodedPayloads.minimumSpacedPairs - 2 }
+
+    /// Separator, hex digit, hex digit, separator in `lastFour`'s two-bit code.
+    private static let separatedPair = 0b10_01_01_10
+    private static let hexTable: [UInt8] = (0..<256).map { value in
+        let c = UInt8(value)
+        if EncodedPayloads.isHex(c) { return 1 }
+        return c == 0x20 || c == UInt8(ascii: ",") ? 2 : 0
     }
 
     private static let table: [UInt8] = (0..<256).map { value in

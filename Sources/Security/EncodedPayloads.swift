@@ -52,7 +52,7 @@ enum EncodedPayloads {
             i += 1
         }
         // Space-separated hex bytes: "69 67 6e 6f 72 65".
-        out += spacedHex(b, depth: depth)
+        if profile.mayHoldSpacedHex { out += spacedHex(b, depth: depth) }
         if depth == 0, mayHideROT13(b) {
             let rotated = rot13(b)
             let text = String(decoding: rotated, as: UTF8.self)
@@ -176,8 +176,25 @@ enum EncodedPayloads {
         return (i, out)
     }
 
+    /// Fewest hex pairs `spacedHexRuns` reports.
+    static let minimumSpacedPairs = 8
+
     static func spacedHex(_ b: [UInt8], depth: Int) -> [SecurityFinding] {
         var out: [SecurityFinding] = []
+        for run in spacedHexRuns(b) where EncodedPayloads.readable(run.bytes) {
+            let text = String(decoding: run.bytes, as: UTF8.self)
+            if let first = InjectionScanner.scan(text, fenceClosers: [], depth: depth + 1).first {
+                out.append(SecurityFinding(kind: .encodedPayload, start: run.start, end: run.end, evidence: InjectionScanner.clip(text),
+                                           detail: "hex bytes hiding \(hidden(first))"))
+            }
+        }
+        return out
+    }
+
+    /// Runs of at least `minimumSpacedPairs` hex pairs separated by a space or comma, from the
+    /// start of the text or of a space-separated token, decoded.
+    static func spacedHexRuns(_ b: [UInt8]) -> [(start: Int, end: Int, bytes: [UInt8])] {
+        var out: [(start: Int, end: Int, bytes: [UInt8])] = []
         var i = 0
         while i < b.count {
             var j = i
@@ -189,13 +206,7 @@ enum EncodedPayloads {
                 guard j < b.count else { break }
                 j += 1
             }
-            if bytes.count >= 8, EncodedPayloads.readable(bytes) {
-                let text = String(decoding: bytes, as: UTF8.self)
-                if let first = InjectionScanner.scan(text, fenceClosers: [], depth: depth + 1).first {
-                    out.append(SecurityFinding(kind: .encodedPayload, start: i, end: min(j, b.count), evidence: InjectionScanner.clip(text),
-                                               detail: "hex bytes hiding \(hidden(first))"))
-                }
-            }
+            if bytes.count >= minimumSpacedPairs { out.append((i, min(j, b.count), bytes)) }
             // Skip to the next token start so the scan stays linear.
             var k = max(j, i + 1)
             while k < b.count, b[k] != 0x20 { k += 1 }
@@ -209,34 +220,48 @@ enum EncodedPayloads {
     /// whether the text is worth rotating and scanning again.
     static let rot13Markers: [[UInt8]] = ["vtaber", "vafgehpg", "cerivbhf", "cebzcg", "flfgrz", "cergraq", "erirny", "qvfertneq", "sbetrg"].map { Array($0.utf8) }
 
-    /// The markers end to end, `rot13MarkerBounds[m]..<rot13MarkerBounds[m + 1]` each, and a mask
-    /// of the markers starting with each byte: one pass over the text (it runs on every
-    /// untrusted value) that touches no nested array.
+    /// The markers end to end, `rot13MarkerBounds[m]..<rot13MarkerBounds[m + 1]` each.
     static let rot13MarkerBytes: [UInt8] = rot13Markers.flatMap { $0 }
     static let rot13MarkerBounds: [Int] = rot13Markers.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1.count) }
-    static let rot13MarkersByFirstByte: [UInt16] = {
-        var out = [UInt16](repeating: 0, count: 256)
-        for (m, marker) in rot13Markers.enumerated() { out[Int(marker[0])] |= 1 << UInt16(m) }
-        return out
+
+    /// Per byte, four 16-bit lanes of marker bits: bit `m` of lane `3 - k` is set when the byte
+    /// is letter `k` of marker `m`, in either case. Shifting an accumulator down one lane per
+    /// byte and ANDing this in leaves in lane 0 the markers whose first four letters end at
+    /// the byte: one table read and three operations per byte, with no branch on the letters.
+    static let rot13MarkerLanes: [UInt64] = {
+        var lanes = [UInt64](repeating: 0, count: 256)
+        for (m, marker) in rot13Markers.enumerated() {
+            for k in 0..<4 {
+                let bit = UInt64(1) << UInt64(m + 16 * (3 - k))
+                lanes[Int(marker[k])] |= bit
+                lanes[Int(marker[k] - 0x20)] |= bit  // the markers are lowercase letters
+            }
+        }
+        return lanes
     }()
 
     static func mayHideROT13(_ b: [UInt8]) -> Bool {
-        let byFirst = rot13MarkersByFirstByte, bounds = rot13MarkerBounds
-        return rot13MarkerBytes.withUnsafeBufferPointer { markers in
-            b.withUnsafeBufferPointer { u in
-                for i in u.indices {
-                    var candidates = byFirst[Int(ASCII.lowercased(u[i]))]
-                    while candidates != 0 {
-                        let m = candidates.trailingZeroBitCount
-                        candidates &= candidates - 1
-                        let lo = bounds[m], count = bounds[m + 1] - lo
-                        guard i + count <= u.count else { continue }
-                        var k = 1
-                        while k < count, ASCII.lowercased(u[i + k]) == markers[lo + k] { k += 1 }
-                        if k == count { return true }
+        let bounds = rot13MarkerBounds
+        return rot13MarkerLanes.withUnsafeBufferPointer { lanes in
+            rot13MarkerBytes.withUnsafeBufferPointer { markers in
+                b.withUnsafeBufferPointer { u in
+                    var open: UInt64 = 0
+                    for i in u.indices {
+                        open = ((open >> 16) | 0xFFFF_0000_0000_0000) & lanes[Int(u[i])]
+                        var candidates = open & 0xFFFF
+                        // Four letters of a marker: compare the rest (rare in text that is not ROT13).
+                        while candidates != 0 {
+                            let m = candidates.trailingZeroBitCount
+                            candidates &= candidates - 1
+                            let lo = bounds[m], count = bounds[m + 1] - lo, start = i - 3
+                            guard start + count <= u.count else { continue }
+                            var k = 4
+                            while k < count, ASCII.lowercased(u[start + k]) == markers[lo + k] { k += 1 }
+                            if k == count { return true }
+                        }
                     }
+                    return false
                 }
-                return false
             }
         }
     }

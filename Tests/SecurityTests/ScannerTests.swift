@@ -103,7 +103,15 @@ struct ScannerTests {
         var texts = try ["injection.jsonl", "secrets.jsonl", "pii.jsonl"].flatMap { try CorpusTests.load($0).map(\.text) }
         texts += Self.adversarial.map { String($0.1.prefix(300)) }
         texts += ["QUJDREVGR0hJSktMTU4", "QUJDREVGR0hJSktMTU", "%41%42", "100% sure", "a\\u0041\\u0042\\u0043", "---END USER DATA---",
-                  "- END DATA", "</ticket> approve", "[INST] hi", "## System:", "<|im_start|>system", "69 67 6e 6f 72 65 20 61 6c 6c"]
+                  "- END DATA", "</ticket> approve", "[INST] hi", "## System:", "<|im_start|>system", "69 67 6e 6f 72 65 20 61 6c 6c",
+                  "69 67 6e 6f 72 65 20 61", "69 67 6e 6f 72 65 20", "x 69,67,6e,6f,72,65,20,61"]
+        // Spaced hex at the gate's edge: sequences of hex pairs, separators and other bytes.
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["69 ", "6e,", "A0 ", "20 ", "4F,", "61 ", "72 ", "65,", "6c ", "74 ", "73 ", "6f ", "4f", " ", "7", "zz ", "a", "\n"]
+        for _ in 0..<3000 {
+            texts.append((0..<Int.random(in: 1...16, using: &generator)).map { _ in pieces.randomElement(using: &generator) ?? "" }.joined())
+        }
+        var spacedRuns = 0
         for text in texts {
             let bytes = Array(text.utf8)
             let profile = ByteProfile(bytes)
@@ -113,7 +121,11 @@ struct ScannerTests {
                 == DelimiterEscapes.scan(bytes, closers: closers, profile: .everything), "\(text)")
             #expect(EncodedPayloads.scan(bytes, depth: 0, profile: profile)
                 == EncodedPayloads.scan(bytes, depth: 0, profile: .everything), "\(text)")
+            let runs = EncodedPayloads.spacedHexRuns(bytes)
+            #expect(profile.mayHoldSpacedHex || runs.isEmpty, "\(text)")
+            if !runs.isEmpty { spacedRuns += 1 }
         }
+        #expect(spacedRuns > 60)
     }
 
     /// A value in which no pattern has both anchor slots filled skips the chain walk; that must
@@ -163,6 +175,27 @@ struct ScannerTests {
             if !blockwise.isEmpty { withFindings += 1 }
         }
         #expect(withFindings > 500)
+    }
+
+    /// The ROT13 gate (four letters per table read, then the rest) says yes exactly where a
+    /// marker occurs in any case.
+    @Test func rot13GateFindsEveryMarker() throws {
+        var texts = try ["injection.jsonl", "secrets.jsonl"].flatMap { try CorpusTests.load($0).map(\.text) }
+        let pieces = ["vtaber", "VtAbEr", "vafgehpg", "cerivbhf", "cebzcg", "flfgrz", "cergraq", "erirny", "qvfertneq", "sbetrg",
+                      "vta", "ceb", "flf", "erir", "qvfe", "a", " ", "é", "\n"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            texts.append((0..<Int.random(in: 1...12, using: &generator)).map { _ in pieces.randomElement(using: &generator) ?? "" }.joined())
+        }
+        texts += EncodedPayloads.rot13Markers.map { String(decoding: $0.dropLast(), as: UTF8.self) }
+        var gated = 0
+        for text in texts {
+            let lowered = String(decoding: Array(text.utf8).map(ASCII.lowercased), as: UTF8.self)
+            let expected = EncodedPayloads.rot13Markers.contains { lowered.utf8.firstRange(of: $0) != nil }
+            #expect(EncodedPayloads.mayHideROT13(Array(text.utf8)) == expected, "\(text)")
+            if expected { gated += 1 }
+        }
+        #expect(gated > 1000)
     }
 
     @Test func checksumsDecide() {

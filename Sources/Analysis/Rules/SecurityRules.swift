@@ -395,7 +395,6 @@ public enum SecurityRules {
     /// inside an untrusted object or array is untrusted too).
     static func sampleValues(_ file: ParsedFile) -> ScannedValues {
         var out = ScannedValues()
-        let prompt = file.prompt
         func visit(_ node: YAMLNode, schema: VariableSchema?, untrusted: Bool, variable: String, step: Int, origin: Origin, depth: Int) {
             guard depth < 64, out.values.count < 10_000 else { return }
             let isUntrusted = untrusted || (schema?.untrusted ?? false)
@@ -419,21 +418,22 @@ public enum SecurityRules {
                 break
             }
         }
-        for sample in prompt.samples {
+        // `file.prompt` is read in place: a local copy would retain every field of the file.
+        for sample in file.prompt.samples {
             let origin = Origin.sample(sample.name.value)
             for (key, node) in sample.values {
-                let decl = prompt.variable(key.value)
+                let decl = file.prompt.variable(key.value)
                 out.steps.append((-1, .key(key.value)))
                 visit(node, schema: decl?.schema, untrusted: false, variable: key.value, step: out.steps.count - 1, origin: origin, depth: 0)
             }
         }
         // Test cases (`tests:` items with `vars:`), the evaluation format's inputs.
-        for (i, test) in (prompt.tests?.sequence ?? []).enumerated() {
+        for (i, test) in (file.prompt.tests?.sequence ?? []).enumerated() {
             guard let vars = test["vars"]?.mapping else { continue }
             let origin = Origin.test(name: test["name"]?.scalar?.value, number: i + 1)
             for pair in vars {
                 guard let key = pair.key.scalar?.value else { continue }
-                let decl = prompt.variable(key)
+                let decl = file.prompt.variable(key)
                 out.steps.append((-1, .key(key)))
                 visit(pair.value, schema: decl?.schema, untrusted: false, variable: key, step: out.steps.count - 1, origin: origin, depth: 0)
             }
@@ -462,19 +462,22 @@ struct TemplateStructure {
         let schema: VariableSchema
     }
 
-    init(file: ParsedFile) {
-        let prompt = file.prompt
+    init(file: borrowing ParsedFile) {  // borrowed: an initialiser otherwise takes (and destroys) a copy
         // Only variables with something untrusted in their schema need resolving; the rest of a
         // template's names are passed over by comparing them with these few (files declare a
         // handful of variables: a list read in place costs less than hashing each name).
+        // `file.prompt` and the templates are read in place: copies retain every field.
         var roots: [UntrustedRoot] = []
-        for v in prompt.variables where Self.containsUntrusted(v.schema) && !roots.contains(where: { $0.name == v.name.value }) {
-            if let decl = prompt.variable(v.name.value) { roots.append(UntrustedRoot(name: v.name.value, schema: decl.schema)) }
+        let variables = file.prompt.variables
+        for i in variables.indices where Self.containsUntrusted(variables[i].schema) {
+            let name = variables[i].name.value
+            guard !roots.contains(where: { $0.name == name }), let decl = file.prompt.variable(name) else { continue }
+            roots.append(UntrustedRoot(name: name, schema: decl.schema))
         }
         guard !roots.isEmpty else { return }
         var uses: [Use] = []
-        for (t, parsed) in file.templates.enumerated() {
-            collect(parsed.template.nodes, prompt: prompt, roots: roots, untrustedSection: nil, templateIndex: t, into: &uses)
+        for t in file.templates.indices {
+            collect(file.templates[t].template.nodes, prompt: file.prompt, roots: roots, untrustedSection: nil, templateIndex: t, into: &uses)
         }
         // One report per variable and template; the list holds few uses.
         var reportedUnfenced: [(templateIndex: Int, variable: String)] = []
@@ -507,10 +510,10 @@ struct TemplateStructure {
                 after += Self.withoutTags(file.templates[t].template, from: 0)
             }
             let words = Self.instructionWords(after, closers: closers[last.variable] ?? [])
-            let lastTemplate = file.templates[last.templateIndex]
             // A final user message that is nothing but the request is the chat format itself:
             // the turn boundary fences it and the system message holds the task.
-            let wholeUserTurn = lastTemplate.role == "user" && Self.isWholeContent(lastTemplate.template.source, last.range)
+            let wholeUserTurn = file.templates[last.templateIndex].role == "user"
+                && Self.isWholeContent(file.templates[last.templateIndex].template.source, last.range)
             if words < 3, !wholeUserTurn {
                 diagnostics.append(Diagnostic(SecurityRules.untrustedInputLast,
                                               "the untrusted variable `\(last.variable)` ends the prompt; nothing after it restates the task",
@@ -534,8 +537,11 @@ struct TemplateStructure {
     /// The root variable of a dotted name when anything on the way to what it names is
     /// untrusted.
     static func isUntrusted(_ parts: [Substring], roots: [UntrustedRoot]) -> String? {
-        // String equality, as `PromptFile.variable` compares names.
-        guard let first = parts.first, let root = roots.first(where: { $0.name == first }) else { return nil }
+        // String equality, as `PromptFile.variable` compares names; String to String (names
+        // are short, so the copy is inline) compares faster than String to Substring.
+        guard let first = parts.first else { return nil }
+        let name = String(first)
+        guard let root = roots.first(where: { $0.name == name }) else { return nil }
         var schema: VariableSchema? = root.schema
         var untrusted = root.schema.untrusted
         for part in parts.dropFirst() {

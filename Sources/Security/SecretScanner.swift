@@ -103,10 +103,11 @@ public enum SecretScanner {
         // The scan visits every byte of every prompt file on each lint. Every finding but a
         // URL's password starts inside a run of at least `shortestRun` token and dot bytes
         // (keys, JWTs, assigned values, "-----BEGIN"), and most runs in prose are shorter
-        // words. So one pass measures runs without branching on the bytes (a branch per word
-        // boundary was a misprediction per word), and the checks per token below run only on
-        // the few long runs and at `://`. Within a long run they visit the same positions the
-        // byte-by-byte scan did, so findings are the same.
+        // words. So eight bytes at a time it only looks for the spaces between stretches; the
+        // few stretches long enough to hold a finding are read byte by byte (below), and the
+        // checks per token run only on their long runs that may hold one and at `://`. Within
+        // a long run they visit the same positions the byte-by-byte scan did, so findings are
+        // the same.
         // Globals are read once: each read of a static goes through its lazy initialiser's check.
         let shortestProviderKey = Self.shortestProviderKey, shortestAssignedValue = Self.shortestAssignedValue
         let shortestRun = Self.shortestRun, shortestKeyRun = Self.shortestKeyRun
@@ -461,7 +462,6 @@ public enum SecretScanner {
     }()
 
     static let secretNameBytes: [[UInt8]] = secretNames.map { Array($0.utf8) }
-    static let bearerBytes = Array("bearer".utf8)
     /// `_api_key`, `_token`, …: a secret name inside a longer one (`github_token_value`).
     static let underscoredSecretNameBytes: [[UInt8]] = secretNames.map { Array("_\($0)".utf8) }
     static let secretNames = ["api_key", "apikey", "api-key", "access_key", "accesskey", "secret", "token", "password", "passwd", "pwd", "auth",
@@ -501,7 +501,7 @@ public enum SecretScanner {
             for at in nameStart...(k - underscored.count) where ByteSearch.hasPrefixIgnoringCase(b, at: at, underscored) { return true }
             return false
         }
-        let bearer = !sawOperator && name.count >= 6 && ByteSearch.hasPrefixIgnoringCase(b, at: k - 6, Self.bearerBytes)
+        let bearer = !sawOperator && name.count >= 6 && b.withUnsafeBufferPointer { isBearer($0, endingAt: k) }
         guard sawOperator || bearer, let keywordIndex = secretNameBytes.indices.first(where: { index in
             names(secretNameBytes[index], underscored: underscoredSecretNameBytes[index])
         }) else { return nil }
@@ -536,12 +536,18 @@ public enum SecretScanner {
         var p = lo
         while p > 0, lo - p < 200, b[p - 1] == 0x20 || b[p - 1] == UInt8(ascii: "\"") || b[p - 1] == UInt8(ascii: "'") || b[p - 1] == UInt8(ascii: "`") { p -= 1 }
         if p > 0, b[p - 1] == UInt8(ascii: ":") || b[p - 1] == UInt8(ascii: "=") || b[p - 1] == UInt8(ascii: ">") { return true }
-        // "bearer" as a literal: this runs for every long word, and a static array costs a
-        // lazy-initialisation check per read.
+        return p < lo && isBearer(b, endingAt: p)
+    }
+
+    /// Whether the six bytes before `end` spell "bearer" in any case. A literal, not a static
+    /// array: this runs for every long word, and a static costs a lazy-initialisation check
+    /// per read.
+    @inline(__always)
+    static func isBearer(_ b: UnsafeBufferPointer<UInt8>, endingAt end: Int) -> Bool {
         let bearer: StaticString = "bearer"
-        guard p < lo, p >= bearer.utf8CodeUnitCount else { return false }
+        guard end >= bearer.utf8CodeUnitCount, end <= b.count else { return false }
         return bearer.withUTF8Buffer { word in
-            for k in word.indices where ASCII.lowercased(b[p - word.count + k]) != word[k] { return false }
+            for k in word.indices where ASCII.lowercased(b[end - word.count + k]) != word[k] { return false }
             return true
         }
     }

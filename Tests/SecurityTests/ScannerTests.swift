@@ -106,11 +106,8 @@ struct ScannerTests {
                   "- END DATA", "</ticket> approve", "[INST] hi", "## System:", "<|im_start|>system", "69 67 6e 6f 72 65 20 61 6c 6c",
                   "69 67 6e 6f 72 65 20 61", "69 67 6e 6f 72 65 20", "x 69,67,6e,6f,72,65,20,61"]
         // Spaced hex at the gate's edge: sequences of hex pairs, separators and other bytes.
-        var generator = SystemRandomNumberGenerator()
         let pieces = ["69 ", "6e,", "A0 ", "20 ", "4F,", "61 ", "72 ", "65,", "6c ", "74 ", "73 ", "6f ", "4f", " ", "7", "zz ", "a", "\n"]
-        for _ in 0..<3000 {
-            texts.append((0..<Int.random(in: 1...16, using: &generator)).map { _ in pieces.randomElement(using: &generator) ?? "" }.joined())
-        }
+        texts += Self.randomTexts(from: pieces, upTo: 16)
         var spacedRuns = 0
         for text in texts {
             let bytes = Array(text.utf8)
@@ -159,10 +156,7 @@ struct ScannerTests {
         let pieces = ["a", "Z", "0", "_", "-", "+", "/", "=", ".", ",", ":", " ", "\n", "\t", "é", "€", "\"", "'", "://", "sk-", "AKIA",
                       "-----BEGIN ", "RSA PRIVATE KEY-----", "api_key: ", "password=", "pwd: ", "Bearer ", "x9!Qz#4$", "p4ssW0rd",
                       "https://user:p4ssw0rd@example.com/x", "ftp://ü:pä@h", "ghp_", "=>", "@"]
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<3000 {
-            texts.append((0..<Int.random(in: 1...40, using: &generator)).map { _ in pieces.randomElement(using: &generator) ?? "" }.joined())
-        }
+        texts += Self.randomTexts(from: pieces, upTo: 40)
         texts.append("token = 'Zk3v9QmT2xR8pL4wN7bY5cH1dF6gJ0sA'")
         for prefix in 0..<9 {
             texts.append(String(repeating: " ", count: prefix) + "key: sk-proj-Ab3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6kL9nP2rS5uX8")
@@ -183,10 +177,7 @@ struct ScannerTests {
         var texts = try ["injection.jsonl", "secrets.jsonl"].flatMap { try CorpusTests.load($0).map(\.text) }
         let pieces = ["vtaber", "VtAbEr", "vafgehpg", "cerivbhf", "cebzcg", "flfgrz", "cergraq", "erirny", "qvfertneq", "sbetrg",
                       "vta", "ceb", "flf", "erir", "qvfe", "a", " ", "é", "\n"]
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<3000 {
-            texts.append((0..<Int.random(in: 1...12, using: &generator)).map { _ in pieces.randomElement(using: &generator) ?? "" }.joined())
-        }
+        texts += Self.randomTexts(from: pieces, upTo: 12)
         texts += EncodedPayloads.rot13Markers.map { String(decoding: $0.dropLast(), as: UTF8.self) }
         var gated = 0
         for text in texts {
@@ -196,6 +187,15 @@ struct ScannerTests {
             if expected { gated += 1 }
         }
         #expect(gated > 1000)
+    }
+
+    /// 3,000 texts of one to `maximum` pieces drawn at random, for comparing a shortcut with the
+    /// plain scan on shapes the corpus does not hold.
+    static func randomTexts(from pieces: [String], upTo maximum: Int) -> [String] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<3000).map { _ in
+            (0..<Int.random(in: 1...maximum, using: &generator)).map { _ in pieces.randomElement(using: &generator) ?? "" }.joined()
+        }
     }
 
     @Test func checksumsDecide() {

@@ -54,9 +54,21 @@ public enum ByteSearch {
     }
 
     /// Whether `bytes` holds `lowercasePrefix` at `offset`, ignoring ASCII case in `bytes`.
-    static func hasPrefixIgnoringCase(_ bytes: [UInt8], at offset: Int, _ lowercasePrefix: [UInt8]) -> Bool {
+    @inline(__always)
+    static func hasPrefixIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int, _ lowercasePrefix: UnsafeBufferPointer<UInt8>) -> Bool {
         guard offset >= 0, offset + lowercasePrefix.count <= bytes.count else { return false }
-        for (k, c) in lowercasePrefix.enumerated() where ASCII.lowercased(bytes[offset + k]) != c { return false }
+        for k in lowercasePrefix.indices where ASCII.lowercased(bytes[offset + k]) != lowercasePrefix[k] { return false }
         return true
+    }
+
+    static func hasPrefixIgnoringCase(_ bytes: [UInt8], at offset: Int, _ lowercasePrefix: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { b in lowercasePrefix.withUnsafeBufferPointer { hasPrefixIgnoringCase(b, at: offset, $0) } }
+    }
+
+    /// A literal prefix: no array to build, and no lazy-initialisation check as a static
+    /// array's read costs (the secret scan asks this for every long word).
+    @inline(__always)
+    static func hasPrefixIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int, _ lowercasePrefix: StaticString) -> Bool {
+        lowercasePrefix.withUTF8Buffer { hasPrefixIgnoringCase(bytes, at: offset, $0) }
     }
 }

@@ -64,7 +64,7 @@ public enum InjectionScanner {
     /// Builds a fresh copy of the phrase lexicon (what the first scan of a process pays) and
     /// returns its number of words. For benchmarks.
     public static func buildLexicon() -> Int {
-        PhraseMatcher(InjectionLexicon.all, keys: NormalisedKeys(InjectionLexiconKeys.table)).wordCount
+        InjectionLexicon.makeMatcher().wordCount
     }
 
     static func phrases(_ text: String, bytes: [UInt8]) -> [SecurityFinding] {

@@ -501,7 +501,7 @@ public enum SecretScanner {
             for at in nameStart...(k - underscored.count) where ByteSearch.hasPrefixIgnoringCase(b, at: at, underscored) { return true }
             return false
         }
-        let bearer = !sawOperator && name.count >= 6 && b.withUnsafeBufferPointer { isBearer($0, endingAt: k) }
+        let bearer = !sawOperator && name.count >= 6 && b.withUnsafeBufferPointer { ByteSearch.hasPrefixIgnoringCase($0, at: k - 6, "bearer") }
         guard sawOperator || bearer, let keywordIndex = secretNameBytes.indices.first(where: { index in
             names(secretNameBytes[index], underscored: underscoredSecretNameBytes[index])
         }) else { return nil }
@@ -536,20 +536,7 @@ public enum SecretScanner {
         var p = lo
         while p > 0, lo - p < 200, b[p - 1] == 0x20 || b[p - 1] == UInt8(ascii: "\"") || b[p - 1] == UInt8(ascii: "'") || b[p - 1] == UInt8(ascii: "`") { p -= 1 }
         if p > 0, b[p - 1] == UInt8(ascii: ":") || b[p - 1] == UInt8(ascii: "=") || b[p - 1] == UInt8(ascii: ">") { return true }
-        return p < lo && isBearer(b, endingAt: p)
-    }
-
-    /// Whether the six bytes before `end` spell "bearer" in any case. A literal, not a static
-    /// array: this runs for every long word, and a static costs a lazy-initialisation check
-    /// per read.
-    @inline(__always)
-    static func isBearer(_ b: UnsafeBufferPointer<UInt8>, endingAt end: Int) -> Bool {
-        let bearer: StaticString = "bearer"
-        guard end >= bearer.utf8CodeUnitCount, end <= b.count else { return false }
-        return bearer.withUTF8Buffer { word in
-            for k in word.indices where ASCII.lowercased(b[end - word.count + k]) != word[k] { return false }
-            return true
-        }
+        return p < lo && ByteSearch.hasPrefixIgnoringCase(b, at: p - 6, "bearer")
     }
 
     static func isNameByte(_ c: UInt8) -> Bool {

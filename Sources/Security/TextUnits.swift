@@ -233,14 +233,14 @@ enum TextUnits {
         return ((lead & 0x07) << 18 | cont(1) << 12 | cont(2) << 6 | cont(3), 4)
     }
 
-    static func isSingleLetter(_ u: TextUnit, _ bytes: [UInt8]) -> Bool {
-        u.isWord && u.keyLength == 1 && ASCII.isLetter(bytes[Int(u.keyStart)])
+    static func isSingleLetter(_ u: TextUnit, in stream: UnitStream) -> Bool {
+        u.isWord && u.keyLength == 1 && ASCII.isLetter(stream.bytes[Int(u.keyStart)])
     }
 
     /// Separators allowed between split letters: `.`, `-`, `_`, `*`, `/`, `|`, `·`, `•`.
-    static func isLetterSeparator(_ u: TextUnit, _ bytes: [UInt8]) -> Bool {
+    static func isLetterSeparator(_ u: TextUnit, in stream: UnitStream) -> Bool {
         guard !u.isWord else { return false }
-        let key = bytes[Int(u.keyStart)..<Int(u.keyEnd)]
+        let key = stream.key(of: u)
         if key.count == 1, let c = key.first {
             return c == UInt8(ascii: ".") || c == UInt8(ascii: "-") || c == UInt8(ascii: "_") || c == UInt8(ascii: "*")
                 || c == UInt8(ascii: "/") || c == UInt8(ascii: "|")
@@ -257,7 +257,7 @@ enum TextUnits {
         var i = 0
         while i < units.count {
             let u = units[i]
-            guard isSingleLetter(u, stream.bytes) else {
+            guard isSingleLetter(u, in: stream) else {
                 out?.append(u)
                 i += 1
                 continue
@@ -268,10 +268,10 @@ enum TextUnits {
             var run = [i]
             while true {
                 var k = j + 1
-                if k < units.count, isLetterSeparator(units[k], stream.bytes), !units[k].isBoundary || stream.bytes[Int(units[k].keyStart)] == UInt8(ascii: ".") {
+                if k < units.count, isLetterSeparator(units[k], in: stream), !units[k].isBoundary || stream.bytes[Int(units[k].keyStart)] == UInt8(ascii: ".") {
                     k += 1
                 }
-                guard k < units.count, isSingleLetter(units[k], stream.bytes), units[k].start - units[k - 1].end <= 1 else { break }
+                guard k < units.count, isSingleLetter(units[k], in: stream), units[k].start - units[k - 1].end <= 1 else { break }
                 run.append(k)
                 j = k
             }

@@ -202,7 +202,17 @@ public enum SecretScanner {
                             let spaces = Self.spacesAndControls(word)
                             let firstSpace = spaces.trailingZeroBitCount / 8  // 8 when none
                             if stretch + firstSpace >= shortestRun {
-                                p -= stretch
+                                let start = p - stretch
+                                // Most such stretches are single words of prose, too short for a key:
+                                // find where the stretch ends and pass over it whole when it cannot
+                                // hold a password, a private-key header or a URL either.
+                                if !checkEveryRun, let end = Self.endOfShortStretch(raw, from: p, firstSpace: firstSpace, start: start, count: n),
+                                   !Self.shortStretchMayHoldFinding(u, raw, start, end) {
+                                    p = end
+                                    stretch = 0
+                                    continue
+                                }
+                                p = start
                                 run = 0
                                 bytewise(until: n, toSpace: true)
                                 stretch = 0
@@ -228,6 +238,61 @@ public enum SecretScanner {
     static func spacesAndControls(_ x: UInt64) -> UInt64 {
         let high: UInt64 = 0x8080_8080_8080_8080
         return ~(((x & ~high) &+ 0x5F5F_5F5F_5F5F_5F5F) | x) & high
+    }
+
+    /// The end (the first byte at or below a space) of the stretch that starts at `start` and
+    /// holds no such byte before `from + firstSpace`, if the stretch is shorter than
+    /// `shortestKeyRun` and at least nine bytes into the text; nil otherwise (read it byte by byte).
+    @inline(__always)
+    static func endOfShortStretch(_ raw: UnsafeRawPointer, from p: Int, firstSpace: Int, start: Int, count n: Int) -> Int? {
+        var end = p + firstSpace
+        if firstSpace == 8 {
+            // The stretch goes on past this word: it is short only if the next word ends it.
+            guard p + 16 <= n else { return nil }
+            let next = spacesAndControls(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 8, as: UInt64.self)))
+            guard next != 0 else { return nil }
+            end = p + 8 + next.trailingZeroBitCount / 8
+        }
+        return end - start < shortestKeyRun && end >= 9 ? end : nil
+    }
+
+    /// Whether the stretch `start..<end` (bytes above a space, fewer than `shortestKeyRun`, so
+    /// every run in it is short) may hold a finding. Its runs of token bytes are too short for
+    /// a key, so only the checks that `mayHoldPassword` lets through can find anything: a
+    /// password where `followsAssignment` holds, or a `-----BEGIN ` header ending at the
+    /// stretch's end; and a URL's password needs `://`. Inside a stretch (no spaces) a run
+    /// follows an assignment only right after `:`, `=`, `>` or a quote, so a stretch without
+    /// those bytes before its last (after which no run of the stretch starts), whose first
+    /// run follows no assignment and with no `-----BEGIN` end holds no finding. Three
+    /// overlapping words cover the bytes from `start` (or the space before it) to `end - 1`.
+    @inline(__always)
+    static func shortStretchMayHoldFinding(_ u: UnsafeBufferPointer<UInt8>, _ raw: UnsafeRawPointer, _ start: Int, _ end: Int) -> Bool {
+        let last = end - 9
+        func word(_ at: Int) -> UInt64 { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
+        let marks = assignmentsAndQuotes(word(min(start, last))) | assignmentsAndQuotes(word(min(start + 8, last))) | assignmentsAndQuotes(word(last))
+        if marks != 0 { return true }
+        // "-----BEGIN" ends the stretch (as in `mayHoldPassword`); a shorter stretch has its
+        // first byte tested instead, which only sends a few more stretches to the byte walk
+        // and saves a branch on the length.
+        let header = 10
+        if u[max(end - header, start)] == UInt8(ascii: "-") { return true }
+        return followsAssignment(u, start)
+    }
+
+    /// The high bit of each byte of an eight-byte word in `"#$%&'`, `:;<=>` or a backquote:
+    /// what may come before a value (`:`, `=`, `>`, quotes), with neighbours that are as rare
+    /// in prose and cheaper to test as a range. Ranges are tested on the low seven bits, where
+    /// adding never carries into the next byte; bytes from 0x80 are left out.
+    @inline(__always)
+    static func assignmentsAndQuotes(_ x: UInt64) -> UInt64 {
+        let high: UInt64 = 0x8080_8080_8080_8080, low = ~high
+        let y = x & low
+        func atLeast(_ c: UInt64) -> UInt64 { (y &+ (0x80 - c) &* 0x0101_0101_0101_0101) }
+        let quotes = atLeast(0x22) & ~atLeast(0x28)
+        let colons = atLeast(0x3A) & ~atLeast(0x3F)
+        let t = y ^ 0x6060_6060_6060_6060
+        let backquotes = ~((t &+ low) | t)
+        return (quotes | colons | backquotes) & ~x & high
     }
 
     /// Runs shorter than this hold no provider key, JWT, AWS secret or unnamed assigned

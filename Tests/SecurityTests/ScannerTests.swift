@@ -153,11 +153,16 @@ struct ScannerTests {
         var texts = try ["secrets.jsonl", "injection.jsonl", "pii.jsonl"].flatMap { try CorpusTests.load($0).map(\.text) }
         texts += Self.adversarial.map { String($0.1.prefix(5000)) }
         // Every byte class next to every other at every offset, plus the shapes findings start from.
-        let pieces = ["a", "Z", "0", "_", "-", "+", "/", "=", ".", ",", ":", " ", "\n", "\t", "é", "€", "\"", "'", "://", "sk-", "AKIA",
+        let pieces = ["a", "Z", "0", "_", "-", "+", "/", "=", ".", ",", ":", ">", "`", " ", "\n", "\t", "é", "€", "\"", "'", "://", "sk-", "AKIA",
                       "-----BEGIN ", "RSA PRIVATE KEY-----", "api_key: ", "password=", "pwd: ", "Bearer ", "x9!Qz#4$", "p4ssW0rd",
                       "https://user:p4ssw0rd@example.com/x", "ftp://ü:pä@h", "ghp_", "=>", "@"]
         texts += Self.randomTexts(from: pieces, upTo: 40)
         texts.append("token = 'Zk3v9QmT2xR8pL4wN7bY5cH1dF6gJ0sA'")
+        // A password after `Bearer` and a quote inside one short stretch: found only if the
+        // stretch shortcut notices the quote.
+        let quoted = ["\"", "'", "`"].map { "x pwdBearer\($0)p4ssW0rd\($0) and a few more words after it" }
+        for text in quoted { #expect(SecretScanner.scan(Array(text.utf8), blockwise: false, checkEveryRun: true).count == 1, "\(text)") }
+        texts += quoted
         for prefix in 0..<9 {
             texts.append(String(repeating: " ", count: prefix) + "key: sk-proj-Ab3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6kL9nP2rS5uX8")
         }

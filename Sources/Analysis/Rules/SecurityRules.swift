@@ -320,7 +320,7 @@ public enum SecurityRules {
         }
         let structure = TemplateStructure(file: file)
         out += structure.diagnostics
-        let values = sampleValues(file)
+        let values = sampleValues(file, untrustedRoots: structure.untrustedRoots)
         for value in values.values {
             var findings = PIIScanner.scan(value.text)
             if value.untrusted {
@@ -393,8 +393,12 @@ public enum SecurityRules {
 
     /// Every string in samples and tests, with whether its declaration is untrusted (a value
     /// inside an untrusted object or array is untrusted too).
-    static func sampleValues(_ file: ParsedFile) -> ScannedValues {
+    /// `untrustedRoots` are `TemplateStructure`'s: the declarations with something untrusted in
+    /// their schema. Only their values need a schema walk; the rest are trusted all through, and
+    /// passing them no schema spares copying it (a copy retains every field, for every value).
+    static func sampleValues(_ file: ParsedFile, untrustedRoots: [TemplateStructure.UntrustedRoot]) -> ScannedValues {
         var out = ScannedValues()
+        func schema(of variable: String) -> VariableSchema? { untrustedRoots.first { $0.name == variable }?.schema }
         func visit(_ node: YAMLNode, schema: VariableSchema?, untrusted: Bool, variable: String, step: Int, origin: Origin, depth: Int) {
             guard depth < 64, out.values.count < 10_000 else { return }
             let isUntrusted = untrusted || (schema?.untrusted ?? false)
@@ -422,9 +426,8 @@ public enum SecurityRules {
         for sample in file.prompt.samples {
             let origin = Origin.sample(sample.name.value)
             for (key, node) in sample.values {
-                let decl = file.prompt.variable(key.value)
                 out.steps.append((-1, .key(key.value)))
-                visit(node, schema: decl?.schema, untrusted: false, variable: key.value, step: out.steps.count - 1, origin: origin, depth: 0)
+                visit(node, schema: schema(of: key.value), untrusted: false, variable: key.value, step: out.steps.count - 1, origin: origin, depth: 0)
             }
         }
         // Test cases (`tests:` items with `vars:`), the evaluation format's inputs.
@@ -433,9 +436,8 @@ public enum SecurityRules {
             let origin = Origin.test(name: test["name"]?.scalar?.value, number: i + 1)
             for pair in vars {
                 guard let key = pair.key.scalar?.value else { continue }
-                let decl = file.prompt.variable(key)
                 out.steps.append((-1, .key(key)))
-                visit(pair.value, schema: decl?.schema, untrusted: false, variable: key, step: out.steps.count - 1, origin: origin, depth: 0)
+                visit(pair.value, schema: schema(of: key), untrusted: false, variable: key, step: out.steps.count - 1, origin: origin, depth: 0)
             }
         }
         return out
@@ -448,6 +450,8 @@ public enum SecurityRules {
 struct TemplateStructure {
     var diagnostics: [Diagnostic] = []
     var closers: [String: [String]] = [:]
+    /// The declared variables with something untrusted in their schema (see `UntrustedRoot`).
+    var untrustedRoots: [UntrustedRoot] = []
 
     struct Use {
         let variable: String
@@ -474,6 +478,7 @@ struct TemplateStructure {
             guard !roots.contains(where: { $0.name == name }), let decl = file.prompt.variable(name) else { continue }
             roots.append(UntrustedRoot(name: name, schema: decl.schema))
         }
+        untrustedRoots = roots
         guard !roots.isEmpty else { return }
         var uses: [Use] = []
         for t in file.templates.indices {

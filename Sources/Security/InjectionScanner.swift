@@ -39,20 +39,44 @@ public enum InjectionScanner {
     /// `fenceClosers` are the delimiters the template puts after this variable (`</ticket>`,
     /// `"""`): the value containing one would close the author's fence early.
     public static func scan(_ text: String, fenceClosers: [String] = []) -> [SecurityFinding] {
-        var out = scan(text, fenceClosers: fenceClosers, depth: 0)
+        var scratch = Scratch()
+        return scan(text, fenceClosers: fenceClosers, scratch: &scratch)
+    }
+
+    /// Memory that one caller's scans reuse from value to value (a file's samples and tests):
+    /// the value's bytes and its units. A prompt file's values are short, and allocating these
+    /// afresh for each cost about as much as reading them.
+    public struct Scratch {
+        // Room for a typical value from the start, so that a file's few values seldom grow it.
+        var bytes: [UInt8] = []
+        var stream = UnitStream(capacity: 1024)
+        public init() { bytes.reserveCapacity(1024) }
+    }
+
+    /// `scan(_:fenceClosers:)` with `scratch`'s memory.
+    public static func scan(_ text: String, fenceClosers: [String] = [], scratch: inout Scratch) -> [SecurityFinding] {
+        var out = scan(text, fenceClosers: fenceClosers, depth: 0, scratch: &scratch)
         if out.count > 1 { out.sort { ($0.start, $0.kind.rawValue) < ($1.start, $1.kind.rawValue) } }
         return out
     }
 
     static func scan(_ text: String, fenceClosers: [String], depth: Int) -> [SecurityFinding] {
+        var scratch = Scratch()
+        return scan(text, fenceClosers: fenceClosers, depth: depth, scratch: &scratch)
+    }
+
+    static func scan(_ text: String, fenceClosers: [String], depth: Int, scratch: inout Scratch) -> [SecurityFinding] {
         // Nearly every value finds nothing: empty results are not appended or filtered, which
         // is most of what a short value's scan would otherwise spend.
         var out: [SecurityFinding] = []
         func add(_ found: [SecurityFinding]) { if !found.isEmpty { out += found } }
-        let bytes = Array(text.utf8)
+        if !scratch.bytes.isEmpty { scratch.bytes.removeAll(keepingCapacity: true) }
+        scratch.bytes.append(contentsOf: text.utf8)
+        let bytes = scratch.bytes
         // Which byte passes below can find anything at all: most values need none of them.
         let profile = ByteProfile(bytes)
-        add(phrases(text, bytes: bytes))
+        TextUnits.units(text, into: &scratch.stream)
+        add(phrases(scratch.stream, bytes: bytes))
         if profile.mayHoldRoleToken { add(RoleTokens.scan(bytes)) }
         add(DelimiterEscapes.scan(bytes, closers: fenceClosers, profile: profile))
         if depth < maximumDecodeDepth {
@@ -67,9 +91,8 @@ public enum InjectionScanner {
         InjectionLexicon.makeMatcher().wordCount
     }
 
-    static func phrases(_ text: String, bytes: [UInt8]) -> [SecurityFinding] {
-        let units = TextUnits.units(text)
-        return InjectionLexicon.matcher.matches(units).map { m in
+    static func phrases(_ units: UnitStream, bytes: [UInt8]) -> [SecurityFinding] {
+        InjectionLexicon.matcher.matches(units).map { m in
             let quoted = snippet(bytes, m.start, m.end)
             if m.techniques.isEmpty {
                 return SecurityFinding(kind: kind(m.family), start: m.start, end: m.end, evidence: quoted, detail: m.family.rawValue)

@@ -794,10 +794,14 @@ final class PhraseMatcher: Sendable {
     /// `checkAnchors: false` walks the chains of every value (for the test that the anchor check
     /// skips only values without matches).
     func matches(_ stream: UnitStream, limit: Int = 8, checkAnchors: Bool = true) -> [PhraseMatch] {
-        withUnsafeTemporaryAllocation(of: Chain.self, capacity: max(1, slotCount)) { chains in
+        let resolved = resolve(stream)
+        // Most values have no pattern with both anchors: they are turned away before the chain
+        // memory (one slot per pattern slot, too large for the stack) is allocated.
+        guard !checkAnchors || mayMatch(resolved) else { return [] }
+        return withUnsafeTemporaryAllocation(of: Chain.self, capacity: max(1, slotCount)) { chains in
             withUnsafeTemporaryAllocation(of: UInt64.self, capacity: max(1, (slotCount + 63) / 64)) { open in
                 open.initialize(repeating: 0)
-                return matches(stream, limit: limit, checkAnchors: checkAnchors, chains: chains, open: open)
+                return matches(stream, resolved: resolved, limit: limit, chains: chains, open: open)
             }
         }
     }
@@ -807,11 +811,9 @@ final class PhraseMatcher: Sendable {
     /// This runs per unit of every untrusted value, so the lexicon's arrays are read into
     /// locals once (a class property read in the loop is a reload and often a retain) and the
     /// per-pattern facts the loop needs are flat arrays indexed by slot.
-    private func matches(_ stream: UnitStream, limit: Int, checkAnchors: Bool, chains: UnsafeMutableBufferPointer<Chain>,
+    private func matches(_ stream: UnitStream, resolved: [Resolved], limit: Int, chains: UnsafeMutableBufferPointer<Chain>,
                          open: UnsafeMutableBufferPointer<UInt64>) -> [PhraseMatch] {
         func isOpen(_ s: Int) -> Bool { open[s >> 6] & (1 << UInt64(s & 63)) != 0 }
-        let resolved = resolve(stream)
-        guard !checkAnchors || mayMatch(resolved) else { return [] }
         let units = stream.units, arena = stream.bytes
         let entries = self.entries, byWord = self.byWord, prefixEntries = self.prefixEntries, byPrefix = self.byPrefix
         let atoms = self.atoms, slotBase = self.slotBase, slotGap = self.slotGap, words = self.words

@@ -62,6 +62,14 @@ struct UnitStream {
     /// Room for the units of `textBytes` bytes of text, allocated once (most values are short,
     /// and a scan's fixed costs add up over a file's many values).
     init(capacity textBytes: Int) {
+        reset(capacity: textBytes)
+    }
+
+    /// Empties the stream for the next text, keeping the memory: a file's values are read one
+    /// after another into one stream.
+    mutating func reset(capacity textBytes: Int) {
+        if !units.isEmpty { units.removeAll(keepingCapacity: true) }
+        if !bytes.isEmpty { bytes.removeAll(keepingCapacity: true) }
         units.reserveCapacity(max(4, textBytes / 4 + 2))
         bytes.reserveCapacity(textBytes + 16)
         bytes.append(contentsOf: TextUnit.sentenceStart.utf8)
@@ -107,14 +115,21 @@ enum TextUnits {
     }
 
     static func units(_ text: String) -> UnitStream {
+        var stream = UnitStream(capacity: 0)
+        units(text, into: &stream)
+        return stream
+    }
+
+    /// The units of `text` in `stream`, which is emptied first and keeps its memory.
+    static func units(_ text: String, into stream: inout UnitStream) {
         var text = text
-        return text.withUTF8 { units(utf8: $0) }
+        text.withUTF8 { units(utf8: $0, into: &stream) }
     }
 
     /// Reads valid UTF-8 (a `String`'s own bytes): ASCII byte by byte, other scalars decoded in
     /// place, so no `String.UnicodeScalarView` iteration per character.
-    static func units(utf8 u: UnsafeBufferPointer<UInt8>) -> UnitStream {
-        var stream = UnitStream(capacity: u.count)
+    static func units(utf8 u: UnsafeBufferPointer<UInt8>, into stream: inout UnitStream) {
+        stream.reset(capacity: u.count)
         var word = WordBuilder()
         var needSentenceStart = true
         var pendingHyphen = false
@@ -215,7 +230,6 @@ enum TextUnits {
         }
         flush()
         if singleCharacterWords >= 3 { joinSplitLetters(&stream) }
-        return stream
     }
 
     /// What `addASCII` takes: letters, digits, `@` and `$` (leet for "a" and "s").

@@ -321,10 +321,11 @@ public enum SecurityRules {
         let structure = TemplateStructure(file: file)
         out += structure.diagnostics
         let values = sampleValues(file, untrustedRoots: structure.untrustedRoots)
+        var scratch = InjectionScanner.Scratch()  // one file's values reuse one scan's memory
         for value in values.values {
             var findings = PIIScanner.scan(value.text)
             if value.untrusted {
-                findings += InjectionScanner.scan(value.text, fenceClosers: structure.closers[value.variable] ?? [])
+                findings += InjectionScanner.scan(value.text, fenceClosers: structure.closers[value.variable] ?? [], scratch: &scratch)
                 findings += HiddenCharacters.invisible(value.text)
             }
             guard !findings.isEmpty else { continue }
@@ -398,37 +399,78 @@ public enum SecurityRules {
     /// passing them no schema spares copying it (a copy retains every field, for every value).
     static func sampleValues(_ file: ParsedFile, untrustedRoots: [TemplateStructure.UntrustedRoot]) -> ScannedValues {
         var out = ScannedValues()
-        func schema(of variable: String) -> VariableSchema? { untrustedRoots.first { $0.name == variable }?.schema }
-        func visit(_ node: YAMLNode, schema: VariableSchema?, untrusted: Bool, variable: String, step: Int, origin: Origin, depth: Int) {
+        /// A node and everything under it, all trusted or all untrusted: no schema to consult.
+        func add(_ node: YAMLNode, untrusted: Bool, variable: String, step: Int, origin: Origin, depth: Int) {
             guard depth < 64, out.values.count < 10_000 else { return }
-            let isUntrusted = untrusted || (schema?.untrusted ?? false)
             switch node.kind {
             case .scalar(let s):
                 if !s.value.isEmpty {
-                    out.values.append(ScannedValue(variable: variable, pathStep: step, origin: origin, text: s.value, node: node, untrusted: isUntrusted))
+                    out.values.append(ScannedValue(variable: variable, pathStep: step, origin: origin, text: s.value, node: node, untrusted: untrusted))
                 }
             case .sequence(let items):
                 for (i, item) in items.enumerated() {
                     out.steps.append((step, .index(i)))
-                    visit(item, schema: schema?.items?.value, untrusted: isUntrusted, variable: variable, step: out.steps.count - 1, origin: origin, depth: depth + 1)
+                    add(item, untrusted: untrusted, variable: variable, step: out.steps.count - 1, origin: origin, depth: depth + 1)
                 }
             case .mapping(let pairs):
                 for pair in pairs {
                     let key = pair.key.scalar?.value ?? "?"
                     out.steps.append((step, .key(key)))
-                    visit(pair.value, schema: schema?.property(key), untrusted: isUntrusted, variable: variable, step: out.steps.count - 1, origin: origin, depth: depth + 1)
+                    add(pair.value, untrusted: untrusted, variable: variable, step: out.steps.count - 1, origin: origin, depth: depth + 1)
                 }
             default:
                 break
             }
         }
+        /// A trusted node whose schema may mark parts of it untrusted. The child schemas are
+        /// passed as they are stored (a box's value, an array element), not wrapped in new
+        /// optionals, so they are not copied.
+        func visit(_ node: YAMLNode, schema: VariableSchema, variable: String, step: Int, origin: Origin, depth: Int) {
+            // Below an untrusted node every value is untrusted, whatever its schema says.
+            if schema.untrusted { return add(node, untrusted: true, variable: variable, step: step, origin: origin, depth: depth) }
+            guard depth < 64, out.values.count < 10_000 else { return }
+            switch node.kind {
+            case .scalar:
+                add(node, untrusted: false, variable: variable, step: step, origin: origin, depth: depth)
+            case .sequence(let items):
+                let itemSchema = schema.items
+                for (i, item) in items.enumerated() {
+                    out.steps.append((step, .index(i)))
+                    if let itemSchema {
+                        visit(item, schema: itemSchema.value, variable: variable, step: out.steps.count - 1, origin: origin, depth: depth + 1)
+                    } else {
+                        add(item, untrusted: false, variable: variable, step: out.steps.count - 1, origin: origin, depth: depth + 1)
+                    }
+                }
+            case .mapping(let pairs):
+                let properties = schema.properties ?? []
+                for pair in pairs {
+                    let key = pair.key.scalar?.value ?? "?"
+                    out.steps.append((step, .key(key)))
+                    // The first property of that name, as `VariableSchema.property` finds it.
+                    if let p = properties.firstIndex(where: { $0.name.value == key }) {
+                        visit(pair.value, schema: properties[p].schema, variable: variable, step: out.steps.count - 1, origin: origin, depth: depth + 1)
+                    } else {
+                        add(pair.value, untrusted: false, variable: variable, step: out.steps.count - 1, origin: origin, depth: depth + 1)
+                    }
+                }
+            default:
+                break
+            }
+        }
+        /// A root value: walked with its declaration's schema when that marks anything untrusted.
+        func visitRoot(_ node: YAMLNode, variable: String, origin: Origin) {
+            out.steps.append((-1, .key(variable)))
+            if let r = untrustedRoots.firstIndex(where: { $0.name == variable }) {
+                visit(node, schema: untrustedRoots[r].schema, variable: variable, step: out.steps.count - 1, origin: origin, depth: 0)
+            } else {
+                add(node, untrusted: false, variable: variable, step: out.steps.count - 1, origin: origin, depth: 0)
+            }
+        }
         // `file.prompt` is read in place: a local copy would retain every field of the file.
         for sample in file.prompt.samples {
             let origin = Origin.sample(sample.name.value)
-            for (key, node) in sample.values {
-                out.steps.append((-1, .key(key.value)))
-                visit(node, schema: schema(of: key.value), untrusted: false, variable: key.value, step: out.steps.count - 1, origin: origin, depth: 0)
-            }
+            for (key, node) in sample.values { visitRoot(node, variable: key.value, origin: origin) }
         }
         // Test cases (`tests:` items with `vars:`), the evaluation format's inputs.
         for (i, test) in (file.prompt.tests?.sequence ?? []).enumerated() {
@@ -436,8 +478,7 @@ public enum SecurityRules {
             let origin = Origin.test(name: test["name"]?.scalar?.value, number: i + 1)
             for pair in vars {
                 guard let key = pair.key.scalar?.value else { continue }
-                out.steps.append((-1, .key(key)))
-                visit(pair.value, schema: schema(of: key), untrusted: false, variable: key, step: out.steps.count - 1, origin: origin, depth: 0)
+                visitRoot(pair.value, variable: key, origin: origin)
             }
         }
         return out
@@ -533,10 +574,14 @@ struct TemplateStructure {
         return t[..<min(range.start, t.count)].allSatisfy(blank) && t[min(range.end, t.count)...].allSatisfy(blank)
     }
 
-    static func containsUntrusted(_ s: VariableSchema) -> Bool {
+    /// Borrowed and read in place: runs for every declared variable of every file, and a copy
+    /// of a schema retains each of its fields.
+    static func containsUntrusted(_ s: borrowing VariableSchema) -> Bool {
         if s.untrusted { return true }
-        if let items = s.items?.value, containsUntrusted(items) { return true }
-        return s.properties?.contains { containsUntrusted($0.schema) } ?? false
+        if let items = s.items, containsUntrusted(items.value) { return true }
+        guard let properties = s.properties else { return false }
+        for i in properties.indices where containsUntrusted(properties[i].schema) { return true }
+        return false
     }
 
     /// The root variable of a dotted name when anything on the way to what it names is

@@ -240,9 +240,11 @@ public enum SecretScanner {
         return ~(((x & ~high) &+ 0x5F5F_5F5F_5F5F_5F5F) | x) & high
     }
 
-    /// The end (the first byte at or below a space) of the stretch that starts at `start` and
-    /// holds no such byte before `from + firstSpace`, if the stretch is shorter than
-    /// `shortestKeyRun` and at least nine bytes into the text; nil otherwise (read it byte by byte).
+    /// Where the stretch from `start` ends (its first byte at or below a space), given that the
+    /// word at `p` has its first such byte at `firstSpace` (8 when it has none). Nil, and the
+    /// stretch is read byte by byte, when it is `shortestKeyRun` bytes or longer, runs past the
+    /// next word or the text, or ends within the text's first nine bytes (the words that
+    /// `shortStretchMayHoldFinding` reads start up to nine bytes before the end).
     @inline(__always)
     static func endOfShortStretch(_ raw: UnsafeRawPointer, from p: Int, firstSpace: Int, start: Int, count n: Int) -> Int? {
         var end = p + firstSpace

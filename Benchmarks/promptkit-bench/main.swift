@@ -202,8 +202,6 @@ if let dir = options.fixtures {
     exit(0)
 }
 
-/// `--scanners`: what each security scanner costs on one typical file, next to parse and the
-/// whole lint, to see where the security rules' overhead goes.
 /// `--scan-loop TEXT [--iterations N]`: InjectionScanner.scan on TEXT N times (300,000 by
 /// default) and nothing else, to run under `perf record` or `valgrind --tool=callgrind` (the
 /// per-value cost of the injection rules, short values included).
@@ -222,6 +220,8 @@ if let dir = options.secretLoop {
     print("\(files.count) files, findings: \(sink / max(1, options.iterations))")
     exit(0)
 }
+/// `--scanners`: what each security scanner costs on one typical file, next to parse and the
+/// whole lint, to see where the security rules' overhead goes.
 if options.scannersOnly {
     // Before anything else: the first injection scan builds the phrase lexicon, once per
     // process, which every `promptkit lint` run with an untrusted sample pays.

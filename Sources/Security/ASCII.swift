@@ -33,6 +33,25 @@ enum ASCII {
     }
 }
 
+enum UTF8Scalar {
+    /// The scalar whose UTF-8 starts at `i`, and its width; nil for a malformed or cut-off
+    /// sequence.
+    @inline(__always)
+    static func decode(_ u: UnsafeBufferPointer<UInt8>, at i: Int) -> (UInt32, Int)? {
+        let c = u[i]
+        if c < 0x80 { return (UInt32(c), 1) }
+        let width = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0
+        guard width > 0, i + width <= u.count else { return nil }
+        var v = UInt32(c) & (width == 4 ? 0x07 : width == 3 ? 0x0F : 0x1F)
+        for k in 1..<width {
+            let cc = u[i + k]
+            guard cc & 0xC0 == 0x80 else { return nil }
+            v = v << 6 | UInt32(cc & 0x3F)
+        }
+        return (v, width)
+    }
+}
+
 public enum ByteSearch {
     /// The first occurrence of `needle` in `haystack` at or after `from`. Naive search is linear
     /// for the short needles the scanners use (delimiters, markers); the standard library's
@@ -55,7 +74,7 @@ public enum ByteSearch {
 
     /// Whether `bytes` holds `lowercasePrefix` at `offset`, ignoring ASCII case in `bytes`.
     @inline(__always)
-    static func hasPrefixIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int, _ lowercasePrefix: UnsafeBufferPointer<UInt8>) -> Bool {
+    public static func hasPrefixIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int, _ lowercasePrefix: UnsafeBufferPointer<UInt8>) -> Bool {
         guard offset >= 0, offset + lowercasePrefix.count <= bytes.count else { return false }
         for k in lowercasePrefix.indices where ASCII.lowercased(bytes[offset + k]) != lowercasePrefix[k] { return false }
         return true
@@ -68,7 +87,7 @@ public enum ByteSearch {
     /// A literal prefix: no array to build, and no lazy-initialisation check as a static
     /// array's read costs (the secret scan asks this for every long word).
     @inline(__always)
-    static func hasPrefixIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int, _ lowercasePrefix: StaticString) -> Bool {
+    public static func hasPrefixIgnoringCase(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int, _ lowercasePrefix: StaticString) -> Bool {
         lowercasePrefix.withUTF8Buffer { hasPrefixIgnoringCase(bytes, at: offset, $0) }
     }
 }

@@ -145,16 +145,6 @@ public enum HiddenCharacters {
 
     /// One UTF-8 scalar at `i` (nil for a malformed byte).
     static func decode(_ b: [UInt8], _ i: Int) -> (UInt32, Int)? {
-        let c = b[i]
-        if c < 0x80 { return (UInt32(c), 1) }
-        let width = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0
-        guard width > 0, i + width <= b.count else { return nil }
-        var v = UInt32(c) & (width == 4 ? 0x07 : width == 3 ? 0x0F : 0x1F)
-        for k in 1..<width {
-            let cc = b[i + k]
-            guard cc & 0xC0 == 0x80 else { return nil }
-            v = v << 6 | UInt32(cc & 0x3F)
-        }
-        return (v, width)
+        b.withUnsafeBufferPointer { UTF8Scalar.decode($0, at: i) }
     }
 }

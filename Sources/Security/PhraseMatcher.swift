@@ -786,7 +786,7 @@ final class PhraseMatcher: Sendable {
 
     /// All matches, at most `limit` per family.
     ///
-    /// Chain state lives in scratch memory on the stack, one slot per pattern slot, and a bit
+    /// Chain state lives in temporary scratch memory, one slot per pattern slot, and a bit
     /// per slot says which hold an open chain: every value opens a few (a sentence start is the
     /// first slot of several patterns), and clearing the bits costs a few words where clearing
     /// every slot cost most of a short value's scan.

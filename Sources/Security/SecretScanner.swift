@@ -198,7 +198,7 @@ public enum SecretScanner {
                         let raw = UnsafeRawPointer(base)
                         var stretch = 0  // bytes above 0x20 ending before `p`
                         while p + 8 <= n {
-                            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p, as: UInt64.self))
+                            let word = Self.loadWord(raw, at: p)
                             let spaces = Self.spacesAndControls(word)
                             let firstSpace = spaces.trailingZeroBitCount / 8  // 8 when none
                             if stretch + firstSpace >= shortestRun {
@@ -251,7 +251,7 @@ public enum SecretScanner {
         if firstSpace == 8 {
             // The stretch goes on past this word: it is short only if the next word ends it.
             guard p + 16 <= n else { return nil }
-            let next = spacesAndControls(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: p + 8, as: UInt64.self)))
+            let next = spacesAndControls(loadWord(raw, at: p + 8))
             guard next != 0 else { return nil }
             end = p + 8 + next.trailingZeroBitCount / 8
         }
@@ -270,15 +270,10 @@ public enum SecretScanner {
     @inline(__always)
     static func shortStretchMayHoldFinding(_ u: UnsafeBufferPointer<UInt8>, _ raw: UnsafeRawPointer, _ start: Int, _ end: Int) -> Bool {
         let last = end - 9
-        func word(_ at: Int) -> UInt64 { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
-        let marks = assignmentsAndQuotes(word(min(start, last))) | assignmentsAndQuotes(word(min(start + 8, last))) | assignmentsAndQuotes(word(last))
+        let marks = assignmentsAndQuotes(loadWord(raw, at: min(start, last))) | assignmentsAndQuotes(loadWord(raw, at: min(start + 8, last)))
+            | assignmentsAndQuotes(loadWord(raw, at: last))
         if marks != 0 { return true }
-        // "-----BEGIN" ends the stretch (as in `mayHoldPassword`); a shorter stretch has its
-        // first byte tested instead, which only sends a few more stretches to the byte walk
-        // and saves a branch on the length.
-        let header = 10
-        if u[max(end - header, start)] == UInt8(ascii: "-") { return true }
-        return followsAssignment(u, start)
+        return mayEndWithBeginHeader(u, start, end) || followsAssignment(u, start)
     }
 
     /// The high bit of each byte of an eight-byte word in `"#$%&'`, `:;<=>` or a backquote:
@@ -309,19 +304,32 @@ public enum SecretScanner {
     /// without the checks per token (which find nothing there), so findings stay the same.
     @inline(__always)
     static func mayHoldPassword(_ u: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
-        if followsAssignment(u, start) { return true }
-        let header = 10  // "-----BEGIN", `begin` without its space (a literal: statics cost a check per read)
-        if end - start >= header, u[end - header] == UInt8(ascii: "-") { return true }
+        if followsAssignment(u, start) || mayEndWithBeginHeader(u, start, end) { return true }
         // `=` anywhere in the run, eight bytes at a time (the run holds at least eight).
         guard let base = u.baseAddress else { return false }
         let raw = UnsafeRawPointer(base)
         var at = start
         while true {
-            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: min(at, end - 8), as: UInt64.self))
+            let word = Self.loadWord(raw, at: min(at, end - 8))
             if hasByte(word, 0x3D) { return true }
             at += 8
             if at >= end { return false }
         }
+    }
+
+    /// Whether `-----BEGIN` (`begin` without its space) may end `start..<end`, a run or a
+    /// stretch with a space after it: its tenth-last byte is `-`. One shorter than the header
+    /// has its first byte tested instead, which sends a few more to the checks per token and
+    /// saves a branch on the length. (The length is a literal: statics cost a check per read.)
+    @inline(__always)
+    static func mayEndWithBeginHeader(_ u: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        u[max(end - 10, start)] == UInt8(ascii: "-")
+    }
+
+    /// Eight bytes at `offset`, the first in the lowest byte.
+    @inline(__always)
+    static func loadWord(_ raw: UnsafeRawPointer, at offset: Int) -> UInt64 {
+        UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
 
     /// Whether any byte of an eight-byte word equals `byte`: a zero byte after XOR, found

@@ -187,7 +187,8 @@ enum TextUnits {
                 emit(stream.symbol(Unicode.Scalar(c), start: offset, end: offset + 1, isBoundary: Characters.isBoundary(UInt32(c))))
                 continue
             }
-            let (v, width) = Self.decode(u, at: offset)
+            // The bytes are a `String`'s, so valid; a malformed byte would read as U+FFFD.
+            let (v, width) = UTF8Scalar.decode(u, at: offset) ?? (0xFFFD, 1)
             let scalar = Unicode.Scalar(v) ?? "\u{FFFD}"
             defer { offset += width }
             if Characters.isInvisible(v) {
@@ -235,17 +236,6 @@ enum TextUnits {
     /// What `addASCII` takes: letters, digits, `@` and `$` (leet for "a" and "s").
     @inline(__always)
     static func isASCIIWordByte(_ c: UInt8) -> Bool { ASCII.isAlnum(c) || c == 0x40 || c == 0x24 }
-
-    /// The scalar whose UTF-8 starts at `i`, and its width. The bytes are a `String`'s, so valid;
-    /// a cut-off sequence still yields a width that moves past it.
-    @inline(__always)
-    static func decode(_ u: UnsafeBufferPointer<UInt8>, at i: Int) -> (UInt32, Int) {
-        let lead = UInt32(u[i])
-        func cont(_ k: Int) -> UInt32 { i + k < u.count ? UInt32(u[i + k] & 0x3F) : 0 }
-        if lead < 0xE0 { return ((lead & 0x1F) << 6 | cont(1), 2) }
-        if lead < 0xF0 { return ((lead & 0x0F) << 12 | cont(1) << 6 | cont(2), 3) }
-        return ((lead & 0x07) << 18 | cont(1) << 12 | cont(2) << 6 | cont(3), 4)
-    }
 
     static func isSingleLetter(_ u: TextUnit, in stream: UnitStream) -> Bool {
         u.isWord && u.keyLength == 1 && ASCII.isLetter(stream.bytes[Int(u.keyStart)])

@@ -134,10 +134,11 @@ struct ScannerTests {
         texts += texts.map { $0.lowercased() }
         texts += Self.adversarial.map { String($0.1.prefix(300)) }
         let matcher = InjectionLexicon.matcher
+        let describe = { (m: PhraseMatch) in "\(m.family) \(m.pattern) \(m.start) \(m.end) \(m.techniques) \(m.reading)" }
         for text in texts {
             let units = TextUnits.units(text)
-            let checked = matcher.matches(units).map { "\($0.family) \($0.pattern) \($0.start) \($0.end) \($0.techniques) \($0.reading)" }
-            let walked = matcher.matches(units, checkAnchors: false).map { "\($0.family) \($0.pattern) \($0.start) \($0.end) \($0.techniques) \($0.reading)" }
+            let checked = matcher.matches(units).map(describe)
+            let walked = matcher.matches(units, checkAnchors: false).map(describe)
             #expect(checked == walked, "\(text)")
         }
         let benign = try CorpusTests.load("injection.jsonl").filter { !$0.label }.map(\.text)
@@ -145,8 +146,6 @@ struct ScannerTests {
         #expect(skipped * 2 > benign.count, "\(skipped) of \(benign.count) benign texts skip the chain walk")
     }
 
-    /// The secret scan classifies eight bytes at a time; reading every byte alone must find the
-    /// same, whatever the alignment of runs, `://`, non-ASCII bytes and edges of words.
     /// The scan's shortcuts (eight bytes at a time between spaces, short runs passed over
     /// unless they may hold a password or key header) find exactly what the plain scan finds.
     @Test func secretScanShortcutsFindTheSame() throws {

@@ -724,15 +724,12 @@ struct TemplateStructure {
     static func isFenceLine(_ line: ArraySlice<UInt8>) -> Bool {
         if fences.contains(where: { line.starts(with: $0) }) { return true }
         // Compared in place: this runs for the lines around every untrusted variable.
-        func upper(_ c: UInt8) -> UInt8 { c >= 0x61 && c <= 0x7A ? c - 32 : c }
-        func starts(_ word: StaticString, at i: Int) -> Bool {
-            guard line.endIndex - i >= word.utf8CodeUnitCount else { return false }
-            return word.withUTF8Buffer { w in w.indices.allSatisfy { upper(line[i + $0]) == w[$0] } }
+        return line.withUnsafeBufferPointer { l in
+            func starts(_ word: StaticString, at i: Int = 0) -> Bool { ByteSearch.hasPrefixIgnoringCase(l, at: i, word) }
+            func has(_ word: StaticString) -> Bool { l.indices.contains { starts(word, at: $0) } }
+            if l.first == UInt8(ascii: "["), l.last == UInt8(ascii: "]"), has("begin") || has("end") || has("start") { return true }
+            return starts("begin ") || starts("end ") || starts("start of") || starts("end of")
         }
-        func has(_ word: StaticString) -> Bool { line.indices.contains { starts(word, at: $0) } }
-        let s = line.startIndex
-        if line.first == UInt8(ascii: "["), line.last == UInt8(ascii: "]"), has("BEGIN") || has("END") || has("START") { return true }
-        return starts("BEGIN ", at: s) || starts("END ", at: s) || starts("START OF", at: s) || starts("END OF", at: s)
     }
 
     /// The template's text from `offset` with Mustache tags removed.

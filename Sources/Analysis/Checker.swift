@@ -221,7 +221,7 @@ struct VariableChecker {
         guard let schema else { return .freeForm }
         switch schema.type?.value {
         case .array?:
-            guard let items = schema.items?.value else { return .freeForm }
+            guard let items = schema.items else { return .freeForm }
             if items.properties != nil { return .object(items) }
             if items.type?.value == .object || items.type == nil { return .freeForm }
             return .scalar

@@ -105,7 +105,7 @@ enum SampleChecker {
                                       at: node.range))
             }
         }
-        if let items = schema.items?.value, let seq = node.sequence {
+        if let items = schema.items, let seq = node.sequence {
             for (i, item) in seq.enumerated() {
                 checkValue(item, schema: items, label: "\(label), item \(i + 1),", doc: doc, into: &out, depth: depth + 1,
                            budget: &budget, limitReported: &limitReported)

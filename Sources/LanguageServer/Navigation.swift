@@ -145,7 +145,7 @@ extension LanguageServer {
         func variableSymbol(_ name: Located<String>, _ schema: VariableSchema, valueRange: TextRange) -> DocumentSymbol {
             let children = (schema.properties ?? []).map { p in
                 variableSymbol(p.name, p.schema, valueRange: p.name.range)
-            } + (schema.items?.value.properties ?? []).map { p in variableSymbol(p.name, p.schema, valueRange: p.name.range) }
+            } + (schema.items?.properties ?? []).map { p in variableSymbol(p.name, p.schema, valueRange: p.name.range) }
             return DocumentSymbol(name: name.value, detail: schema.type?.value.rawValue, kind: .variable,
                                   range: r(TextRange(start: name.range.start, end: max(name.range.end, valueRange.end))),
                                   selectionRange: r(name.range), children: children)

@@ -24,29 +24,50 @@ public enum VariableType: String, Sendable, CaseIterable {
 }
 
 /// The declared shape of a variable, an array's items, or an object's property.
+///
+/// The fields sit behind one reference, so a copy is one retain. Analysis passes schemas
+/// around by value while it resolves names and walks samples, and a stored-field struct
+/// retained and released each of its six reference-counted fields on every copy.
 public struct VariableSchema: Sendable {
-    public var type: Located<VariableType>?
-    public var description: String?
-    public var enumValues: [Value]?
-    public var items: Box<VariableSchema>?
-    /// Declared properties in source order; nil when none are declared (a free-form object).
-    public var properties: [(name: Located<String>, schema: VariableSchema)]?
-    public var defaultValue: YAMLNode?
-    public var example: YAMLNode?
-    public var required: Bool?
-    public var untrusted: Bool
+    /// What the reader fills in, field by field, before freezing it into a schema.
+    public struct Fields: Sendable {
+        public var type: Located<VariableType>?
+        public var description: String?
+        public var enumValues: [Value]?
+        public var items: VariableSchema?
+        /// Declared properties in source order; nil when none are declared (a free-form object).
+        public var properties: [(name: Located<String>, schema: VariableSchema)]?
+        public var defaultValue: YAMLNode?
+        public var example: YAMLNode?
+        public var required: Bool?
+        public var untrusted = false
 
-    public init() { untrusted = false }
+        public init() {}
+    }
+
+    private let storage: Storage
+
+    private final class Storage: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    public init(_ fields: Fields = Fields()) { storage = Storage(fields) }
+
+    public var type: Located<VariableType>? { storage.fields.type }
+    public var description: String? { storage.fields.description }
+    public var enumValues: [Value]? { storage.fields.enumValues }
+    public var items: VariableSchema? { storage.fields.items }
+    /// Declared properties in source order; nil when none are declared (a free-form object).
+    public var properties: [(name: Located<String>, schema: VariableSchema)]? { storage.fields.properties }
+    public var defaultValue: YAMLNode? { storage.fields.defaultValue }
+    public var example: YAMLNode? { storage.fields.example }
+    public var required: Bool? { storage.fields.required }
+    public var untrusted: Bool { storage.fields.untrusted }
 
     public func property(_ name: String) -> VariableSchema? {
         properties?.first { $0.name.value == name }?.schema
     }
-}
-
-/// Indirection for recursive value types.
-public final class Box<T: Sendable>: Sendable {
-    public let value: T
-    public init(_ value: T) { self.value = value }
 }
 
 public struct VariableDeclaration: Sendable {

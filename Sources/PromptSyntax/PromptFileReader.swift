@@ -246,22 +246,22 @@ public enum PromptFileReader {
         }
 
         mutating func schema(_ node: YAMLNode, path: String) -> VariableSchema {
-            var schema = VariableSchema()
+            var fields = VariableSchema.Fields()
             // Shorthand: `customer: string` declares the type only.
             if let s = node.scalar {
-                if s.resolved == .null { return schema }
+                if s.resolved == .null { return VariableSchema(fields) }
                 if let t = VariableType(rawValue: s.value) {
-                    schema.type = Located(t, node.range)
+                    fields.type = Located(t, node.range)
                 } else {
                     let suggestion = DidYouMean.suggestion(for: s.value, among: VariableType.allCases.map(\.rawValue))
                     issue(.invalidValue, "`\(s.value)` is not a variable type", node.range,
                           help: suggestion.map { "did you mean `\($0)`?" } ?? "types: string, number, integer, boolean, array, object")
                 }
-                return schema
+                return VariableSchema(fields)
             }
             guard let pairs = node.mapping else {
                 issue(.invalidType, "the declaration of `\(path)` must be a mapping (or a type name), not \(node.kindDescription)", node.range)
-                return schema
+                return VariableSchema(fields)
             }
             checkKeys(pairs, allowed: PromptFileReader.variableKeys, context: "the declaration of `\(path)`")
             for p in pairs {
@@ -270,7 +270,7 @@ public enum PromptFileReader {
                 switch key {
                 case "type":
                     if let s = v.scalar, let t = VariableType(rawValue: s.value) {
-                        schema.type = Located(t, v.range)
+                        fields.type = Located(t, v.range)
                     } else {
                         let text = v.scalar?.value ?? ""
                         let suggestion = DidYouMean.suggestion(for: text, among: VariableType.allCases.map(\.rawValue))
@@ -278,25 +278,25 @@ public enum PromptFileReader {
                               help: suggestion.map { "did you mean `\($0)`?" } ?? "types: string, number, integer, boolean, array, object")
                     }
                 case "description":
-                    schema.description = v.scalar?.value
+                    fields.description = v.scalar?.value
                 case "required", "untrusted":
                     guard case .bool(let b)? = v.scalar?.resolved else {
                         issue(.invalidType, "`\(key)` must be `true` or `false`", v.range)
                         continue
                     }
-                    if key == "required" { schema.required = b } else { schema.untrusted = b }
+                    if key == "required" { fields.required = b } else { fields.untrusted = b }
                 case "default":
-                    schema.defaultValue = v
+                    fields.defaultValue = v
                 case "example":
-                    schema.example = v
+                    fields.example = v
                 case "enum":
                     if let items = v.sequence {
-                        schema.enumValues = items.map { YAMLValues.value(of: $0, in: document).value }
+                        fields.enumValues = items.map { YAMLValues.value(of: $0, in: document).value }
                     } else {
                         issue(.invalidType, "`enum` must be a list of allowed values", v.range)
                     }
                 case "items":
-                    schema.items = Box(self.schema(v, path: "\(path)[]"))
+                    fields.items = self.schema(v, path: "\(path)[]")
                 case "properties":
                     if let pp = v.mapping {
                         var props: [(name: Located<String>, schema: VariableSchema)] = []
@@ -304,25 +304,25 @@ public enum PromptFileReader {
                             guard let name = prop.key.scalar?.value else { continue }
                             props.append((Located(name, prop.key.range), self.schema(prop.value, path: "\(path).\(name)")))
                         }
-                        schema.properties = props
+                        fields.properties = props
                     } else {
                         issue(.invalidType, "`properties` must be a mapping from property name to declaration", v.range)
                     }
                 default: break
                 }
             }
-            if schema.items != nil, let t = schema.type, t.value != .array {
+            if fields.items != nil, let t = fields.type, t.value != .array {
                 issue(.invalidValue, "`items` only applies to `type: array`, but `\(path)` is `\(t.value.rawValue)`", t.range)
             }
-            if schema.properties != nil, let t = schema.type, t.value != .object {
+            if fields.properties != nil, let t = fields.type, t.value != .object {
                 issue(.invalidValue, "`properties` only applies to `type: object`, but `\(path)` is `\(t.value.rawValue)`", t.range)
             }
-            if schema.type == nil {
+            if fields.type == nil {
                 // Infer the obvious: structure implies the type.
-                if schema.items != nil { schema.type = Located(.array, node.range) }
-                else if schema.properties != nil { schema.type = Located(.object, node.range) }
+                if fields.items != nil { fields.type = Located(.array, node.range) }
+                else if fields.properties != nil { fields.type = Located(.object, node.range) }
             }
-            return schema
+            return VariableSchema(fields)
         }
 
         /// Finds YAML traps anywhere in the file: unquoted `{{var}}` values and duplicate keys.

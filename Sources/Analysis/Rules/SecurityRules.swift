@@ -395,82 +395,50 @@ public enum SecurityRules {
     /// Every string in samples and tests, with whether its declaration is untrusted (a value
     /// inside an untrusted object or array is untrusted too).
     /// `untrustedRoots` are `TemplateStructure`'s: the declarations with something untrusted in
-    /// their schema. Only their values need a schema walk; the rest are trusted all through, and
-    /// passing them no schema spares copying it (a copy retains every field, for every value).
+    /// their schema. Only their values need a schema walk; the rest are trusted all through and
+    /// are walked without consulting one.
     static func sampleValues(_ file: ParsedFile, untrustedRoots: [TemplateStructure.UntrustedRoot]) -> ScannedValues {
         var out = ScannedValues()
-        /// A node and everything under it, all trusted or all untrusted: no schema to consult.
-        func add(_ node: YAMLNode, untrusted: Bool, variable: String, step: Int, origin: Origin, depth: Int) {
+        /// A node with the schema it is declared by (nil when none is, or below an untrusted
+        /// node, where every value is untrusted whatever its schema says).
+        func walk(_ node: YAMLNode, schema: VariableSchema?, untrusted: Bool, variable: String, step: Int, origin: Origin, depth: Int) {
             guard depth < 64, out.values.count < 10_000 else { return }
+            let untrusted = untrusted || schema?.untrusted == true
+            let schema = untrusted ? nil : schema
             switch node.kind {
             case .scalar(let s):
                 if !s.value.isEmpty {
                     out.values.append(ScannedValue(variable: variable, pathStep: step, origin: origin, text: s.value, node: node, untrusted: untrusted))
                 }
             case .sequence(let items):
+                let itemSchema = schema?.items
                 for (i, item) in items.enumerated() {
                     out.steps.append((step, .index(i)))
-                    add(item, untrusted: untrusted, variable: variable, step: out.steps.count - 1, origin: origin, depth: depth + 1)
+                    walk(item, schema: itemSchema, untrusted: untrusted, variable: variable, step: out.steps.count - 1, origin: origin, depth: depth + 1)
                 }
             case .mapping(let pairs):
-                for pair in pairs {
-                    let key = pair.key.scalar?.value ?? "?"
-                    out.steps.append((step, .key(key)))
-                    add(pair.value, untrusted: untrusted, variable: variable, step: out.steps.count - 1, origin: origin, depth: depth + 1)
-                }
-            default:
-                break
-            }
-        }
-        /// A trusted node whose schema may mark parts of it untrusted. The child schemas are
-        /// passed as they are stored (a box's value, an array element), not wrapped in new
-        /// optionals, so they are not copied.
-        func visit(_ node: YAMLNode, schema: VariableSchema, variable: String, step: Int, origin: Origin, depth: Int) {
-            // Below an untrusted node every value is untrusted, whatever its schema says.
-            if schema.untrusted { return add(node, untrusted: true, variable: variable, step: step, origin: origin, depth: depth) }
-            guard depth < 64, out.values.count < 10_000 else { return }
-            switch node.kind {
-            case .scalar:
-                add(node, untrusted: false, variable: variable, step: step, origin: origin, depth: depth)
-            case .sequence(let items):
-                let itemSchema = schema.items
-                for (i, item) in items.enumerated() {
-                    out.steps.append((step, .index(i)))
-                    if let itemSchema {
-                        visit(item, schema: itemSchema.value, variable: variable, step: out.steps.count - 1, origin: origin, depth: depth + 1)
-                    } else {
-                        add(item, untrusted: false, variable: variable, step: out.steps.count - 1, origin: origin, depth: depth + 1)
-                    }
-                }
-            case .mapping(let pairs):
-                let properties = schema.properties ?? []
+                let properties = schema?.properties ?? []
                 for pair in pairs {
                     let key = pair.key.scalar?.value ?? "?"
                     out.steps.append((step, .key(key)))
                     // The first property of that name, as `VariableSchema.property` finds it.
-                    if let p = properties.firstIndex(where: { $0.name.value == key }) {
-                        visit(pair.value, schema: properties[p].schema, variable: variable, step: out.steps.count - 1, origin: origin, depth: depth + 1)
-                    } else {
-                        add(pair.value, untrusted: false, variable: variable, step: out.steps.count - 1, origin: origin, depth: depth + 1)
-                    }
+                    let propertySchema = properties.first(where: { $0.name.value == key })?.schema
+                    walk(pair.value, schema: propertySchema, untrusted: untrusted, variable: variable, step: out.steps.count - 1, origin: origin, depth: depth + 1)
                 }
             default:
                 break
             }
         }
         /// A root value: walked with its declaration's schema when that marks anything untrusted.
-        func visitRoot(_ node: YAMLNode, variable: String, origin: Origin) {
+        func walkRoot(_ node: YAMLNode, variable: String, origin: Origin) {
             out.steps.append((-1, .key(variable)))
-            if let r = untrustedRoots.firstIndex(where: { $0.name == variable }) {
-                visit(node, schema: untrustedRoots[r].schema, variable: variable, step: out.steps.count - 1, origin: origin, depth: 0)
-            } else {
-                add(node, untrusted: false, variable: variable, step: out.steps.count - 1, origin: origin, depth: 0)
-            }
+            let schema = untrustedRoots.first(where: { $0.name == variable })?.schema
+            walk(node, schema: schema, untrusted: false, variable: variable, step: out.steps.count - 1, origin: origin, depth: 0)
         }
         // `file.prompt` is read in place: a local copy would retain every field of the file.
         for sample in file.prompt.samples {
             let origin = Origin.sample(sample.name.value)
-            for (key, node) in sample.values { visitRoot(node, variable: key.value, origin: origin) }
+            for (key, node) in sample.values { walkRoot(node, variable: key.value, origin: origin) }
         }
         // Test cases (`tests:` items with `vars:`), the evaluation format's inputs.
         for (i, test) in (file.prompt.tests?.sequence ?? []).enumerated() {
@@ -478,7 +446,7 @@ public enum SecurityRules {
             let origin = Origin.test(name: test["name"]?.scalar?.value, number: i + 1)
             for pair in vars {
                 guard let key = pair.key.scalar?.value else { continue }
-                visitRoot(pair.value, variable: key, origin: origin)
+                walkRoot(pair.value, variable: key, origin: origin)
             }
         }
         return out
@@ -574,11 +542,10 @@ struct TemplateStructure {
         return t[..<min(range.start, t.count)].allSatisfy(blank) && t[min(range.end, t.count)...].allSatisfy(blank)
     }
 
-    /// Borrowed and read in place: runs for every declared variable of every file, and a copy
-    /// of a schema retains each of its fields.
-    static func containsUntrusted(_ s: borrowing VariableSchema) -> Bool {
+    /// Whether the schema, or any schema nested in it, is marked untrusted.
+    static func containsUntrusted(_ s: VariableSchema) -> Bool {
         if s.untrusted { return true }
-        if let items = s.items, containsUntrusted(items.value) { return true }
+        if let items = s.items, containsUntrusted(items) { return true }
         guard let properties = s.properties else { return false }
         for i in properties.indices where containsUntrusted(properties[i].schema) { return true }
         return false
@@ -595,7 +562,7 @@ struct TemplateStructure {
         var schema: VariableSchema? = root.schema
         var untrusted = root.schema.untrusted
         for part in parts.dropFirst() {
-            schema = schema?.property(String(part)) ?? schema?.items?.value.property(String(part))
+            schema = schema?.property(String(part)) ?? schema?.items?.property(String(part))
             if schema?.untrusted == true { untrusted = true }
         }
         return untrusted ? root.name : nil

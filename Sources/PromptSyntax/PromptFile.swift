@@ -58,7 +58,6 @@ public struct VariableSchema: Sendable {
     public var description: String? { storage.fields.description }
     public var enumValues: [Value]? { storage.fields.enumValues }
     public var items: VariableSchema? { storage.fields.items }
-    /// Declared properties in source order; nil when none are declared (a free-form object).
     public var properties: [(name: Located<String>, schema: VariableSchema)]? { storage.fields.properties }
     public var defaultValue: YAMLNode? { storage.fields.defaultValue }
     public var example: YAMLNode? { storage.fields.example }

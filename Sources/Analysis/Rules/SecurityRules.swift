@@ -417,13 +417,10 @@ public enum SecurityRules {
                     walk(item, schema: itemSchema, untrusted: untrusted, variable: variable, step: out.steps.count - 1, origin: origin, depth: depth + 1)
                 }
             case .mapping(let pairs):
-                let properties = schema?.properties ?? []
                 for pair in pairs {
                     let key = pair.key.scalar?.value ?? "?"
                     out.steps.append((step, .key(key)))
-                    // The first property of that name, as `VariableSchema.property` finds it.
-                    let propertySchema = properties.first(where: { $0.name.value == key })?.schema
-                    walk(pair.value, schema: propertySchema, untrusted: untrusted, variable: variable, step: out.steps.count - 1, origin: origin, depth: depth + 1)
+                    walk(pair.value, schema: schema?.property(key), untrusted: untrusted, variable: variable, step: out.steps.count - 1, origin: origin, depth: depth + 1)
                 }
             default:
                 break

@@ -559,7 +559,8 @@ struct TemplateStructure {
         var schema: VariableSchema? = root.schema
         var untrusted = root.schema.untrusted
         for part in parts.dropFirst() {
-            schema = schema?.property(String(part)) ?? schema?.items?.property(String(part))
+            let key = String(part)
+            schema = schema?.property(key) ?? schema?.items?.property(key)
             if schema?.untrusted == true { untrusted = true }
         }
         return untrusted ? root.name : nil
